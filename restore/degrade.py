@@ -441,6 +441,9 @@ class DegradeSettings:
             _check_strength(getattr(self, name), name)
         if len(self.cast_offset) != 3 or len(self.cast_gain) != 3:
             raise ValueError("cast_offset and cast_gain must each have 3 values (R, G, B)")
+        # A NaN or infinite option would otherwise silently turn the frame black or garbled.
+        if not all(math.isfinite(float(v)) for v in (self.tint_hue, *self.cast_offset)):
+            raise ValueError(f"tint_hue and cast_offset must be finite, got {self.tint_hue} and {self.cast_offset}")
         if any(not 0.0 < float(g) <= 4.0 for g in self.cast_gain):
             raise ValueError(f"cast_gain values must be in (0, 4], got {self.cast_gain}")
 
