@@ -1,0 +1,212 @@
+"""Keras 3 pix2pix networks, shared by training and inference.
+
+The generator is a U-Net (strided-conv encoder, transposed-conv decoder, skip
+connections) whose width, depth and normalisation come from `GeneratorConfig`, so one
+code path builds both the lean shipped model and the seed-size pix2pix generator
+(64 base filters, 7 levels, ~42 M parameters). It predicts a residual: the output is
+the input plus a learned correction. Images are float32 in [0, 1], NHWC. Any size
+works: `pad_to_multiple` pads by reflection to a multiple of ``2**depth`` and the
+caller crops back.
+
+The discriminator is a conditional PatchGAN (pix2pix's 70×70 receptive field with the
+default three strided layers).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import keras
+import numpy as np
+from keras import layers
+
+# Normalisation by name: a lookup table, so configs stay plain JSON.
+NORMALIZATIONS = {
+    "batch": lambda name: layers.BatchNormalization(name=name),
+    "group": lambda name: layers.GroupNormalization(groups=4, name=name),
+    "none": None,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class GeneratorConfig:
+    """Architecture of the U-Net generator.
+
+    ``depth`` strided levels; level ``i`` has ``min(base_filters * 2**i, max_filters)``
+    channels at ``1 / 2**(i+1)`` of the input resolution. ``bottleneck_blocks`` adds
+    residual 3×3 blocks at the coarsest level (cheap context). ``dropout_levels`` puts
+    dropout on the first decoder levels, as pix2pix does.
+    """
+
+    base_filters: int = 24
+    depth: int = 5
+    max_filters: int = 192
+    normalization: str = "batch"
+    residual: bool = True
+    bottleneck_blocks: int = 2
+    dropout_levels: int = 0
+    dropout_rate: float = 0.5
+
+    def __post_init__(self):
+        if self.base_filters < 1 or self.max_filters < self.base_filters:
+            raise ValueError(f"need 1 <= base_filters <= max_filters, got {self.base_filters}, {self.max_filters}")
+        if not 1 <= self.depth <= 9:
+            raise ValueError(f"depth must be in 1..9, got {self.depth}")
+        if self.normalization not in NORMALIZATIONS:
+            raise ValueError(f"normalization must be one of {sorted(NORMALIZATIONS)}, got {self.normalization!r}")
+        if self.bottleneck_blocks < 0 or self.dropout_levels < 0:
+            raise ValueError("bottleneck_blocks and dropout_levels must be >= 0")
+
+    @property
+    def multiple(self) -> int:
+        """Input height and width must be a multiple of this (see `pad_to_multiple`)."""
+        return 2**self.depth
+
+    def level_filters(self) -> list[int]:
+        return [min(self.base_filters * 2**level, self.max_filters) for level in range(self.depth)]
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "GeneratorConfig":
+        known = {field.name for field in dataclasses.fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValueError(f"unknown generator config keys: {sorted(unknown)}")
+        return cls(**values)
+
+
+@dataclasses.dataclass(frozen=True)
+class DiscriminatorConfig:
+    """Conditional PatchGAN: ``strided_layers`` 4×4 stride-2 convs then two stride-1 ones
+    (3 strided layers = the 70×70 receptive field of pix2pix)."""
+
+    base_filters: int = 64
+    strided_layers: int = 3
+    max_filters: int = 512
+    normalization: str = "batch"
+
+    def __post_init__(self):
+        if self.base_filters < 1 or self.strided_layers < 1:
+            raise ValueError("base_filters and strided_layers must be >= 1")
+        if self.normalization not in NORMALIZATIONS:
+            raise ValueError(f"normalization must be one of {sorted(NORMALIZATIONS)}, got {self.normalization!r}")
+
+
+# Named configurations: the shipped lean generator, and pix2pix's own for comparison.
+GENERATOR_CONFIGS: dict[str, GeneratorConfig] = {
+    "lean": GeneratorConfig(),
+    "pix2pix": GeneratorConfig(
+        base_filters=64, depth=7, max_filters=512, normalization="batch", residual=False,
+        bottleneck_blocks=0, dropout_levels=3,
+    ),
+    "tiny": GeneratorConfig(base_filters=4, depth=3, max_filters=16, bottleneck_blocks=1),
+}
+
+
+# --------------------------------------------------------------------------- #
+# Blocks
+# --------------------------------------------------------------------------- #
+def _normalize(x, normalization: str, name: str):
+    make = NORMALIZATIONS[normalization]
+    return x if make is None else make(name)(x)
+
+
+def downsample_block(x, filters: int, normalization: str, name: str):
+    """4×4 stride-2 conv -> norm -> LeakyReLU: halves height and width."""
+    x = layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=NORMALIZATIONS[normalization] is None, name=f"{name}_conv")(x)
+    x = _normalize(x, normalization, f"{name}_norm")
+    return layers.LeakyReLU(0.2, name=f"{name}_act")(x)
+
+
+def upsample_block(x, filters: int, normalization: str, dropout_rate: float, name: str):
+    """4×4 stride-2 transposed conv -> norm -> (dropout) -> ReLU: doubles height and width."""
+    x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=NORMALIZATIONS[normalization] is None, name=f"{name}_deconv")(x)
+    x = _normalize(x, normalization, f"{name}_norm")
+    if dropout_rate:
+        x = layers.Dropout(dropout_rate, name=f"{name}_dropout")(x)
+    return layers.ReLU(name=f"{name}_act")(x)
+
+
+def residual_block(x, normalization: str, name: str):
+    """Two 3×3 convs with a skip connection; keeps the shape."""
+    filters = x.shape[-1]
+    shortcut = x
+    x = layers.Conv2D(filters, 3, padding="same", name=f"{name}_conv1")(x)
+    x = _normalize(x, normalization, f"{name}_norm1")
+    x = layers.ReLU(name=f"{name}_act")(x)
+    x = layers.Conv2D(filters, 3, padding="same", name=f"{name}_conv2")(x)
+    x = _normalize(x, normalization, f"{name}_norm2")
+    return layers.Add(name=f"{name}_add")([shortcut, x])
+
+
+# --------------------------------------------------------------------------- #
+# Builders
+# --------------------------------------------------------------------------- #
+def build_generator(config: GeneratorConfig = GeneratorConfig(), name: str = "generator") -> keras.Model:
+    """U-Net generator: float32 ``N×H×W×3`` in [0, 1] -> same shape (H, W multiples of
+    ``config.multiple``). The output is not clipped; callers clip to [0, 1]."""
+    filters = config.level_filters()
+    inputs = keras.Input(shape=(None, None, 3), name="degraded")  # N×H×W×3
+    x = layers.Rescaling(2.0, offset=-1.0, name="to_signed")(inputs)  # [-1, 1]
+
+    skips = []
+    for level, level_filters in enumerate(filters):
+        # Level 0 has no normalisation, as in pix2pix: the first features keep the colours' scale.
+        normalization = "none" if level == 0 else config.normalization
+        x = downsample_block(x, level_filters, normalization, name=f"down{level}")  # N×H/2^(level+1)×W/2^(level+1)×F
+        skips.append(x)
+
+    for block in range(config.bottleneck_blocks):
+        x = residual_block(x, config.normalization, name=f"bottleneck{block}")  # N×H/2^depth×W/2^depth×F
+
+    for step, level in enumerate(reversed(range(config.depth - 1))):
+        dropout = config.dropout_rate if step < config.dropout_levels else 0.0
+        x = upsample_block(x, filters[level], config.normalization, dropout, name=f"up{level}")  # N×H/2^(level+1)×...×F
+        x = layers.Concatenate(name=f"skip{level}")([x, skips[level]])  # ... ×2F
+
+    # Back to full resolution: N×H×W×3.
+    # A residual generator starts as the exact identity (zero correction) and learns
+    # from there; without that, random initial corrections cost the first thousand steps.
+    initializer = "zeros" if config.residual else "glorot_uniform"
+    x = layers.Conv2DTranspose(3, 4, strides=2, padding="same", kernel_initializer=initializer, name="to_rgb")(x)
+    if config.residual:
+        outputs = layers.Add(name="residual")([inputs, layers.Rescaling(0.5, name="correction_scale")(x)])
+    else:
+        outputs = layers.Rescaling(0.5, offset=0.5, name="to_unit")(layers.Activation("tanh", name="tanh")(x))
+    return keras.Model(inputs, outputs, name=name)
+
+
+def build_discriminator(config: DiscriminatorConfig = DiscriminatorConfig(), name: str = "discriminator") -> keras.Model:
+    """Conditional PatchGAN: (degraded, candidate), each ``N×H×W×3`` in [0, 1] -> logits
+    ``N×h×w×1``, one per overlapping patch (70×70 pixels with 3 strided layers)."""
+    degraded = keras.Input(shape=(None, None, 3), name="degraded")
+    candidate = keras.Input(shape=(None, None, 3), name="candidate")
+    x = layers.Concatenate(name="pair")([degraded, candidate])  # N×H×W×6
+    x = layers.Rescaling(2.0, offset=-1.0, name="to_signed")(x)
+    for level in range(config.strided_layers):
+        normalization = "none" if level == 0 else config.normalization
+        filters = min(config.base_filters * 2**level, config.max_filters)
+        x = downsample_block(x, filters, normalization, name=f"down{level}")  # N×H/2^(level+1)×...
+    filters = min(config.base_filters * 2**config.strided_layers, config.max_filters)
+    x = layers.ZeroPadding2D(name="pad1")(x)
+    x = layers.Conv2D(filters, 4, use_bias=False, name="conv")(x)  # stride 1: receptive field grows
+    x = _normalize(x, config.normalization, "conv_norm")
+    x = layers.LeakyReLU(0.2, name="conv_act")(x)
+    x = layers.ZeroPadding2D(name="pad2")(x)
+    logits = layers.Conv2D(1, 4, name="patch_logits")(x)  # N×h×w×1
+    return keras.Model([degraded, candidate], logits, name=name)
+
+
+def pad_to_multiple(batch: np.ndarray, multiple: int) -> tuple[np.ndarray, tuple[int, int]]:
+    """Reflect-pad an ``N×H×W×C`` array at the bottom and right so H and W are multiples
+    of ``multiple``; returns the padded array and the original (H, W) to crop back to."""
+    height, width = batch.shape[1:3]
+    pad_height, pad_width = -height % multiple, -width % multiple
+    if pad_height or pad_width:
+        # Reflection needs the pad to be smaller than the side; edge mode covers tiny images.
+        mode = "reflect" if pad_height < height and pad_width < width else "edge"
+        batch = np.pad(batch, ((0, 0), (0, pad_height), (0, pad_width), (0, 0)), mode=mode)
+    return batch, (height, width)

@@ -1,0 +1,137 @@
+"""The model folder that training writes and `restore.load_restorer` reads.
+
+A folder holds ``generator.weights.h5`` (Keras weights only: no pickles, no code),
+``config.json`` (architecture, preprocessing, training settings, validation figures)
+and ``MODEL_CARD.md``. Files are written to temporary names and renamed, so a crash
+mid-export never leaves a half-written model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import keras
+
+WEIGHTS_NAME = "generator.weights.h5"
+CONFIG_NAME = "config.json"
+CARD_NAME = "MODEL_CARD.md"
+FORMAT = "vhs-restore-generator"
+FORMAT_VERSION = 1
+
+
+def _atomic_write(path: Path, write) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def export_model(folder: Path, generator: keras.Model, config: dict[str, Any], card: str) -> Path:
+    """Write generator weights, ``config`` (must hold ``"generator"``) and the model card."""
+    if "generator" not in config:
+        raise ValueError("config must describe the generator architecture under 'generator'")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    config = {"format": FORMAT, "format_version": FORMAT_VERSION, **config}
+    # Keras insists on the .weights.h5 suffix, so the temporary name keeps it.
+    weights = folder / WEIGHTS_NAME
+    temporary = folder / f".partial-{os.getpid()}.weights.h5"
+    try:
+        generator.save_weights(temporary)
+        os.replace(temporary, weights)
+    finally:
+        temporary.unlink(missing_ok=True)
+    _atomic_write(folder / CONFIG_NAME, lambda p: Path(p).write_text(json.dumps(config, indent=2) + "\n"))
+    _atomic_write(folder / CARD_NAME, lambda p: Path(p).write_text(card))
+    return folder
+
+
+def model_card(config: dict[str, Any]) -> str:
+    """A Markdown model card from the exported config (architecture, data, command, figures)."""
+    training = config.get("training", {})
+    validation = config.get("validation", {})
+    lines = [
+        "---",
+        "library_name: keras",
+        "tags: [image-restoration, vhs, pal, pix2pix]",
+        "license: mit",
+        "---",
+        "# VHS/PAL frame restoration generator",
+        "",
+        "A U-Net generator (pix2pix family) that restores digitised VHS/PAL frames: grain, line",
+        "jitter, tearing, chroma delay and smear, softness, tint bands, dropouts, washed colours.",
+        "Trained on clean photos degraded on the fly by the project's VHS/PAL simulator",
+        "(`restore.degrade.random_settings`).",
+        "",
+        "## Architecture",
+        "```json",
+        json.dumps(config["generator"], indent=2),
+        "```",
+        f"Parameters: {config.get('parameters', 'unknown')}. Preprocessing: {json.dumps(config.get('preprocess', {}))}.",
+        "",
+        "## Training",
+        f"- Command: `{training.get('command', 'unknown')}`",
+        f"- Steps: {training.get('steps', 'unknown')}, batch {training.get('batch', '?')}, crop {training.get('crop', '?')} px",
+        f"- Wall time: {training.get('seconds', 0) / 60:.1f} min on {training.get('device', 'unknown')}",
+        f"- Data: {training.get('data', 'unknown')} ({training.get('images', '?')} images)",
+        f"- Losses: L1 ×{training.get('l1_weight')}, SSIM ×{training.get('ssim_weight')}, GAN ×{training.get('gan_weight') if training.get('gan') else 'off'}",
+        "",
+        "## Validation",
+    ]
+    if validation:
+        lines += [
+            f"On {validation.get('images', '?')} validation images, each degraded with `random_settings` (fixed seeds):",
+            "",
+            "| | PSNR (dB) | SSIM |",
+            "|---|---|---|",
+            f"| degraded input | {validation.get('input_psnr', float('nan')):.2f} | {validation.get('input_ssim', float('nan')):.4f} |",
+            f"| restored | {validation.get('psnr', float('nan')):.2f} | {validation.get('ssim', float('nan')):.4f} |",
+        ]
+    else:
+        lines.append("No validation run.")
+    extra = config.get("card_extra")
+    if extra:
+        lines += ["", extra]
+    lines += [
+        "",
+        "## Use",
+        "```python",
+        "from restore import load_restorer",
+        "restorer = load_restorer('path/to/this/folder')  # or 'hf://owner/name@revision'",
+        "restored = restorer.restore(rgb)  # uint8 RGB H×W×3",
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def push_to_hub(folder: Path, repo_id: str, private: bool = False) -> str:
+    """Upload the model folder to a Hugging Face Hub model repo; returns its URL.
+
+    Raises `RuntimeError` with a clear message when the Hub cannot be reached."""
+    from huggingface_hub import HfApi
+    from huggingface_hub.errors import HfHubHTTPError
+
+    api = HfApi()
+    try:
+        api.create_repo(repo_id, repo_type="model", private=private, exist_ok=True)
+        commit = api.upload_folder(
+            folder_path=str(folder), repo_id=repo_id, repo_type="model",
+            allow_patterns=[WEIGHTS_NAME, CONFIG_NAME, CARD_NAME, "*.png"],
+            commit_message="Upload VHS restoration generator",
+        )
+    except (HfHubHTTPError, OSError) as error:
+        raise RuntimeError(
+            f"could not push {folder} to the Hugging Face Hub as {repo_id}: {error}. "
+            "The model is saved locally; upload it later with "
+            f"`hf upload {repo_id} {folder}` once the Hub is reachable and you are logged in."
+        ) from error
+    return str(getattr(commit, "commit_url", f"https://huggingface.co/{repo_id}"))

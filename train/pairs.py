@@ -1,0 +1,195 @@
+"""Training pairs: clean photos degraded on the fly, kept in a bank refreshed by workers.
+
+Degrading a frame costs tens of milliseconds, as much as a training step on two
+cores, so pairs are never made in the training loop's thread. Worker processes degrade
+whole photos (so positional damage, like the tint band at the top, lands where it
+does on tape) into a bank of pairs; the training loop draws random crops from the bank
+while workers keep replacing its entries. This module imports no TensorFlow, so
+workers start fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from restore.degrade import degrade, random_settings
+from restore.images import IMAGE_SUFFIXES, ImageError, read_image
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PairSettings:
+    """How clean photos become training pairs.
+
+    Photos are rescaled so their width falls in ``width_range`` (never enlarged more than
+    ``max_upscale``×), so damage sized for a 720×576 frame lands at a realistic scale.
+    """
+
+    width_range: tuple[int, int] = (480, 800)
+    max_upscale: float = 1.25
+    min_side: int = 64
+
+
+def list_images(folder: Path) -> list[Path]:
+    """Image files directly in ``folder`` (sorted); `ValueError` if there are none."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValueError(f"{folder}: not a folder of images")
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
+    if not files:
+        raise ValueError(f"{folder}: no images found (looked for {', '.join(sorted(IMAGE_SUFFIXES))})")
+    return files
+
+
+def load_clean(path: Path, rng: np.random.Generator, settings: PairSettings) -> np.ndarray | None:
+    """Read a clean photo and rescale it to a frame-like width; None (with a warning) if
+    the file is unreadable, so one bad file never stops training."""
+    try:
+        rgb = read_image(path).rgb
+    except ImageError as error:
+        log.warning("skipping %s", error)
+        return None
+    height, width = rgb.shape[:2]
+    target_width = rng.uniform(*settings.width_range)
+    scale = min(target_width / width, settings.max_upscale)
+    new_size = (max(settings.min_side, round(width * scale)), max(settings.min_side, round(height * scale)))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    return cv2.resize(rgb, new_size, interpolation=interpolation)
+
+
+def make_pair(path: Path, seed: int, settings: PairSettings = PairSettings()) -> tuple[np.ndarray, np.ndarray] | None:
+    """(degraded, clean) uint8 RGB pair from one photo, or None if it is unreadable.
+
+    The clean photo is flipped left-right at random *before* degrading, so the damage
+    keeps its physical direction (chroma always delayed to the right)."""
+    rng = np.random.default_rng(seed)
+    clean = load_clean(path, rng, settings)
+    if clean is None:
+        return None
+    if rng.random() < 0.5:
+        clean = np.ascontiguousarray(clean[:, ::-1])
+    return degrade(clean, random_settings(rng), seed=rng), clean
+
+
+def _make_pair_job(job: tuple[str, int]):
+    path, seed = job
+    return make_pair(Path(path), seed)
+
+
+class PairBank:
+    """A bank of ``size`` degraded/clean pairs, refreshed in the background by
+    ``workers`` processes; `sample` draws random crops from it.
+
+    Workers replace random entries as fast as they can; the training loop never waits
+    for them once the bank is filled.
+    """
+
+    def __init__(self, paths: list[Path], size: int = 96, workers: int = 1, seed: int = 0):
+        if not paths:
+            raise ValueError("PairBank needs at least one image")
+        self.paths = [str(p) for p in paths]
+        self.size = size
+        self.workers = max(1, workers)
+        self.seed = seed
+        self.pairs: list[tuple[np.ndarray, np.ndarray]] = []
+        self.made = 0
+        self.skipped = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pool = None
+
+    def _jobs(self):
+        rng = np.random.default_rng(self.seed)
+        while not self._stop.is_set():
+            yield self.paths[rng.integers(len(self.paths))], int(rng.integers(2**62))
+
+    def start(self) -> "PairBank":
+        # "spawn": TensorFlow in the parent is not fork-safe.
+        context = multiprocessing.get_context("spawn")
+        self._pool = context.Pool(self.workers)
+        results = self._pool.imap_unordered(_make_pair_job, self._jobs(), chunksize=1)
+        replace_rng = np.random.default_rng(self.seed + 1)
+
+        def fill():
+            for pair in results:
+                if self._stop.is_set():
+                    break
+                if pair is None:
+                    self.skipped += 1
+                    continue
+                with self._lock:
+                    if len(self.pairs) < self.size:
+                        self.pairs.append(pair)
+                    else:
+                        self.pairs[replace_rng.integers(self.size)] = pair
+                    self.made += 1
+
+        self._thread = threading.Thread(target=fill, daemon=True, name="pair-bank")
+        self._thread.start()
+        return self
+
+    def wait_until_ready(self, minimum: int | None = None, timeout: float = 600.0) -> None:
+        """Block until the bank holds ``minimum`` pairs (default: all of it)."""
+        minimum = min(self.size, minimum or self.size)
+        stop_at = threading.Event()
+        waited = 0.0
+        while len(self.pairs) < minimum:
+            if waited > timeout:
+                raise RuntimeError(f"pair bank holds only {len(self.pairs)} pairs after {timeout:.0f} s (skipped {self.skipped} unreadable files)")
+            if self._thread is not None and not self._thread.is_alive():
+                raise RuntimeError("pair bank workers stopped")
+            stop_at.wait(0.2)
+            waited += 0.2
+
+    def sample(self, batch: int, crop: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """Random ``crop``×``crop`` crops: (degraded, clean), float32 ``batch×crop×crop×3`` in [0, 1]."""
+        degraded = np.empty((batch, crop, crop, 3), np.uint8)
+        clean = np.empty_like(degraded)
+        with self._lock:
+            chosen = [self.pairs[i] for i in rng.integers(len(self.pairs), size=batch)]
+        for index, (bad, good) in enumerate(chosen):
+            if bad.shape[0] < crop or bad.shape[1] < crop:
+                # Small photos: pad by reflection rather than drop them.
+                pad = ((0, max(0, crop - bad.shape[0])), (0, max(0, crop - bad.shape[1])), (0, 0))
+                bad, good = np.pad(bad, pad, mode="reflect"), np.pad(good, pad, mode="reflect")
+            top = rng.integers(bad.shape[0] - crop + 1)
+            left = rng.integers(bad.shape[1] - crop + 1)
+            degraded[index] = bad[top : top + crop, left : left + crop]
+            clean[index] = good[top : top + crop, left : left + crop]
+        return degraded.astype(np.float32) / 255.0, clean.astype(np.float32) / 255.0
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def validation_pairs(folder: Path, count: int | None = None, seed: int = 1234) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """Fixed (name, degraded, clean) pairs for validation: the same damage every run
+    (``random_settings`` with per-image seeds), images at their own size."""
+    pairs = []
+    for index, path in enumerate(list_images(folder)[:count]):
+        try:
+            clean = read_image(path).rgb
+        except ImageError as error:
+            log.warning("skipping %s", error)
+            continue
+        rng = np.random.default_rng(seed + index)
+        pairs.append((path.name, degrade(clean, random_settings(rng), seed=rng), clean))
+    return pairs

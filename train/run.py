@@ -1,0 +1,322 @@
+"""Training run: settings, device strategy, data pipeline, callbacks and the fit() call.
+
+`train(TrainConfig(...))` trains a generator on clean photos degraded on the fly and
+writes a model folder (see `train.export`) that `restore.load_restorer` loads. It runs
+unchanged on CPU and GPU: on GPU it turns on mixed precision and XLA, with several GPUs
+it uses `tf.distribute.MirroredStrategy`, and on a cluster (``TF_CONFIG`` set)
+`MultiWorkerMirroredStrategy`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import cv2
+import keras
+import numpy as np
+import tensorflow as tf
+
+from restore.metrics import psnr, ssim
+from restore.model import GENERATOR_CONFIGS, DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator, pad_to_multiple
+from train.export import export_model, model_card, push_to_hub
+from train.pairs import PairBank, list_images, validation_pairs
+from train.pix2pix import Pix2Pix
+
+log = logging.getLogger("train")
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Everything a training run needs; saved into the exported ``config.json``."""
+
+    data: str
+    out: str
+    val: str | None = None
+    steps: int = 20000
+    batch: int = 16
+    crop: int = 128
+    generator: str = "lean"  # a name in GENERATOR_CONFIGS or a JSON object of GeneratorConfig fields
+    learning_rate: float = 1e-3
+    final_learning_rate: float = 5e-5
+    warmup_steps: int = 200
+    l1_weight: float = 100.0
+    ssim_weight: float = 20.0
+    gan: bool = False
+    gan_weight: float = 1.0
+    discriminator_learning_rate: float = 2e-4
+    checkpoint_every: int = 250
+    validation_images: int = 24
+    bank_size: int = 96
+    workers: int = 1
+    seed: int = 0
+    resume: bool = False
+    init_from: str | None = None
+    push_to_hub: str | None = None
+    mixed_precision: str = "auto"  # auto | on | off
+    xla: str = "auto"  # auto | on | off
+
+    def __post_init__(self):
+        for name in ("steps", "batch", "crop", "checkpoint_every", "bank_size", "workers"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.crop % 8:
+            raise ValueError(f"crop must be a multiple of 8, got {self.crop}")
+        for name in ("mixed_precision", "xla"):
+            if getattr(self, name) not in ("auto", "on", "off"):
+                raise ValueError(f"{name} must be auto, on or off")
+
+    def generator_config(self) -> GeneratorConfig:
+        if self.generator in GENERATOR_CONFIGS:
+            return GENERATOR_CONFIGS[self.generator]
+        try:
+            return GeneratorConfig.from_dict(json.loads(self.generator))
+        except json.JSONDecodeError:
+            raise ValueError(f"--config must be one of {sorted(GENERATOR_CONFIGS)} or a JSON object, got {self.generator!r}") from None
+
+
+def choose_strategy() -> tf.distribute.Strategy:
+    """TF's own distribution: multi-worker from TF_CONFIG, mirrored over several GPUs
+    (or several logical CPUs in tests), else the default single-device strategy."""
+    if os.environ.get("TF_CONFIG"):
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    gpus = tf.config.list_logical_devices("GPU")
+    if len(gpus) > 1:
+        return tf.distribute.MirroredStrategy()
+    cpus = tf.config.list_logical_devices("CPU")
+    if not gpus and len(cpus) > 1:
+        return tf.distribute.MirroredStrategy([device.name for device in cpus])
+    return tf.distribute.get_strategy()
+
+
+def _enabled(setting: str, default: bool) -> bool:
+    return {"on": True, "off": False, "auto": default}[setting]
+
+
+class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
+    """Linear warm-up, then cosine decay from ``peak`` to ``final`` at ``total_steps``."""
+
+    def __init__(self, peak: float, final: float, warmup_steps: int, total_steps: int):
+        self.peak, self.final = peak, final
+        self.warmup_steps, self.total_steps = warmup_steps, total_steps
+
+    def __call__(self, step):
+        step = tf.cast(step, tf.float32)
+        warmup = self.peak * (step + 1) / max(1, self.warmup_steps)
+        progress = tf.clip_by_value((step - self.warmup_steps) / max(1, self.total_steps - self.warmup_steps), 0.0, 1.0)
+        cosine = self.final + 0.5 * (self.peak - self.final) * (1 + tf.cos(math.pi * progress))
+        return tf.where(step < self.warmup_steps, warmup, cosine)
+
+    def get_config(self):
+        return {"peak": self.peak, "final": self.final, "warmup_steps": self.warmup_steps, "total_steps": self.total_steps}
+
+
+def restore_padded(generator: keras.Model, multiple: int, rgb: np.ndarray) -> np.ndarray:
+    """Run the generator on one uint8 RGB image of any size; uint8 RGB out."""
+    batch, (height, width) = pad_to_multiple(rgb[None].astype(np.float32) / 255.0, multiple)
+    output = np.asarray(generator(batch, training=False), dtype=np.float32)[0, :height, :width]
+    return (np.clip(output, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+def image_grid(rows: list[tuple[np.ndarray, ...]], height: int = 160) -> np.ndarray:
+    """Stack rows of images (each row: degraded | restored | clean), each scaled to ``height``."""
+    lines = []
+    for images in rows:
+        scaled = [cv2.resize(image, (round(image.shape[1] * height / image.shape[0]), height), interpolation=cv2.INTER_AREA) for image in images]
+        lines.append(np.concatenate(scaled, axis=1))
+    width = max(line.shape[1] for line in lines)
+    return np.concatenate([np.pad(line, ((0, 0), (0, width - line.shape[1]), (0, 0))) for line in lines], axis=0)
+
+
+class Validation(keras.callbacks.Callback):
+    """After every checkpoint interval: PSNR/SSIM of restored and of degraded input on
+    fixed validation pairs, a PNG grid (degraded | restored | clean), TensorBoard
+    scalars and images, and an export of the current generator."""
+
+    def __init__(self, pairs, generator, multiple, out: Path, export, writer):
+        super().__init__()
+        self.pairs, self.generator, self.multiple = pairs, generator, multiple
+        self.out, self.export, self.writer = out, export, writer
+        self.input_figures = {
+            "input_psnr": float(np.mean([psnr(bad, good) for _, bad, good in pairs])) if pairs else float("nan"),
+            "input_ssim": float(np.mean([ssim(bad, good) for _, bad, good in pairs])) if pairs else float("nan"),
+        }
+        self.history: list[dict[str, float]] = []
+
+    def evaluate(self) -> dict[str, float]:
+        restored = [restore_padded(self.generator, self.multiple, bad) for _, bad, _ in self.pairs]
+        figures = {
+            "images": len(self.pairs),
+            "psnr": float(np.mean([psnr(r, good) for r, (_, _, good) in zip(restored, self.pairs)])),
+            "ssim": float(np.mean([ssim(r, good) for r, (_, _, good) in zip(restored, self.pairs)])),
+            **self.input_figures,
+        }
+        grid = image_grid([(bad, r, good) for r, (_, bad, good) in list(zip(restored, self.pairs))[:6]])
+        return figures, grid
+
+    def on_epoch_end(self, epoch, logs=None):
+        step = int(self.model.generator_optimizer.iterations.numpy())
+        if self.pairs:
+            figures, grid = self.evaluate()
+            figures["step"] = step
+            self.history.append(figures)
+            (self.out / "samples").mkdir(exist_ok=True)
+            cv2.imwrite(str(self.out / "samples" / f"step{step:07d}.png"), grid[..., ::-1])
+            with self.writer.as_default(step=step):
+                for name in ("psnr", "ssim", "input_psnr", "input_ssim"):
+                    tf.summary.scalar(f"validation/{name}", figures[name])
+                tf.summary.image("validation/degraded_restored_clean", grid[None], max_outputs=1)
+            log.info(
+                "step %d: validation PSNR %.2f dB (input %.2f), SSIM %.4f (input %.4f)",
+                step, figures["psnr"], figures["input_psnr"], figures["ssim"], figures["input_ssim"],
+            )
+            if logs is not None:
+                logs.update({f"val_{k}": v for k, v in figures.items() if k in ("psnr", "ssim")})
+        self.export(step, self.history[-1] if self.history else {})
+
+
+class Checkpointing(keras.callbacks.Callback):
+    """Saves generator, discriminator and optimiser state every interval for exact resume."""
+
+    def __init__(self, manager: tf.train.CheckpointManager):
+        super().__init__()
+        self.manager = manager
+
+    def on_epoch_end(self, epoch, logs=None):
+        step = int(self.model.generator_optimizer.iterations.numpy())
+        self.manager.save(checkpoint_number=step)
+
+
+def make_dataset(bank: PairBank, batch: int, crop: int, seed: int) -> tf.data.Dataset:
+    """Endless (degraded, clean) batches drawn from the bank, prefetched so the model
+    never waits on Python."""
+    rng = np.random.default_rng(seed)
+
+    def batches():
+        while True:
+            yield bank.sample(batch, crop, rng)
+
+    spec = tf.TensorSpec((batch, crop, crop, 3), tf.float32)
+    return tf.data.Dataset.from_generator(batches, output_signature=(spec, spec)).prefetch(4)
+
+
+def train(config: TrainConfig, command: str | None = None) -> Path:
+    """Train, checkpoint, validate and export; returns the output folder."""
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    keras.utils.set_random_seed(config.seed)
+    gpus = tf.config.list_physical_devices("GPU")
+    mixed = _enabled(config.mixed_precision, default=bool(gpus))
+    xla = _enabled(config.xla, default=bool(gpus))
+    if mixed:
+        keras.mixed_precision.set_global_policy("mixed_float16")
+    strategy = choose_strategy()
+    generator_config = config.generator_config()
+    checkpoint_every = config.checkpoint_every
+    epochs = math.ceil(config.steps / checkpoint_every)
+    total_steps = epochs * checkpoint_every
+    log.info("%s, %d replica(s), mixed precision %s, XLA %s", type(strategy).__name__, strategy.num_replicas_in_sync, mixed, xla)
+
+    with strategy.scope():
+        generator = build_generator(generator_config)
+        discriminator = build_discriminator(DiscriminatorConfig()) if config.gan else None
+        schedule = WarmupCosine(config.learning_rate, config.final_learning_rate, config.warmup_steps, total_steps)
+        generator_optimizer = keras.optimizers.Adam(schedule, beta_1=0.9 if not config.gan else 0.5)
+        discriminator_optimizer = keras.optimizers.Adam(config.discriminator_learning_rate, beta_1=0.5) if config.gan else None
+        if mixed:
+            generator_optimizer = keras.optimizers.LossScaleOptimizer(generator_optimizer)
+            if discriminator_optimizer is not None:
+                discriminator_optimizer = keras.optimizers.LossScaleOptimizer(discriminator_optimizer)
+        model = Pix2Pix(generator, discriminator)
+        model.compile(
+            generator_optimizer, discriminator_optimizer,
+            l1_weight=config.l1_weight, ssim_weight=config.ssim_weight, gan_weight=config.gan_weight,
+            jit_compile=xla,
+        )
+        generator_optimizer.build(generator.trainable_variables)
+        if discriminator is not None:
+            discriminator_optimizer.build(discriminator.trainable_variables)
+
+    if config.init_from:
+        # Fine-tuning (e.g. adding the GAN loss): start from an exported generator.
+        generator.load_weights(Path(config.init_from) / "generator.weights.h5")
+        log.info("generator initialised from %s", config.init_from)
+
+    checkpoint = tf.train.Checkpoint(model=model, generator_optimizer=generator_optimizer, **({"discriminator_optimizer": discriminator_optimizer} if discriminator_optimizer else {}))
+    manager = tf.train.CheckpointManager(checkpoint, out / "checkpoints", max_to_keep=2)
+    initial_epoch = 0
+    if config.resume and manager.latest_checkpoint:
+        checkpoint.restore(manager.latest_checkpoint).expect_partial()
+        step = int(generator_optimizer.iterations.numpy())
+        initial_epoch = step // checkpoint_every
+        log.info("resumed from %s at step %d", manager.latest_checkpoint, step)
+    elif config.resume:
+        log.warning("--resume: no checkpoint in %s, starting from scratch", out / "checkpoints")
+
+    train_paths = list_images(Path(config.data))
+    pairs = validation_pairs(Path(config.val), config.validation_images) if config.val else []
+    started = time.time()
+    previous_seconds = 0.0
+    previous_config = out / "config.json"
+    if config.resume and previous_config.exists():
+        previous_seconds = json.loads(previous_config.read_text()).get("training", {}).get("seconds", 0.0)
+
+    def export(step: int, validation: dict[str, Any]) -> None:
+        training = {
+            **dataclasses.asdict(config),
+            "command": command or "python -m train",
+            "steps": step,
+            "seconds": previous_seconds + time.time() - started,
+            "device": _device_description(strategy),
+            "images": len(train_paths),
+            "data": config.data,
+        }
+        exported = {
+            "generator": generator_config.to_dict(),
+            "parameters": generator.count_params(),
+            "preprocess": {},
+            "training": training,
+            "validation": validation,
+        }
+        export_model(out, generator, exported, model_card(exported))
+
+    writer = tf.summary.create_file_writer(str(out / "logs" / "validation"))
+    callbacks = [
+        Checkpointing(manager),
+        Validation(pairs, generator, generator_config.multiple, out, export, writer),
+        keras.callbacks.TensorBoard(log_dir=str(out / "logs"), update_freq=50),
+    ]
+    # Workers stream pairs; each replica's batch is drawn in one Python call.
+    bank = PairBank(train_paths, size=config.bank_size, workers=config.workers, seed=config.seed + initial_epoch)
+    with bank:
+        bank.wait_until_ready(minimum=min(config.bank_size, 16))
+        dataset = make_dataset(bank, config.batch, config.crop, config.seed + initial_epoch)
+        if initial_epoch < epochs:
+            model.fit(dataset, epochs=epochs, steps_per_epoch=checkpoint_every, initial_epoch=initial_epoch, callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2)
+        log.info("made %d training pairs (%d unreadable files skipped)", bank.made, bank.skipped)
+    if not (out / "generator.weights.h5").exists():
+        callbacks[1].on_epoch_end(epochs)
+
+    if config.push_to_hub:
+        try:
+            url = push_to_hub(out, config.push_to_hub)
+            log.info("pushed to %s", url)
+        except RuntimeError as error:
+            log.error("%s", error)
+            raise
+    return out
+
+
+def _device_description(strategy) -> str:
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        return f"{len(gpus)} GPU(s), {type(strategy).__name__}"
+    return f"CPU ({os.cpu_count()} logical cores, {platform.processor() or platform.machine()})"
