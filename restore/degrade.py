@@ -363,20 +363,20 @@ def _tint_band(frame, strength, rng, settings):
 
 
 def _levels(frame, strength, rng, settings):
-    """Proc-amp errors: lifted blacks, contrast, gamma, saturation loss and a colour cast
-    (per-channel offset and gain, from ``settings.cast_offset`` / ``cast_gain``)."""
+    """Proc-amp errors: saturation loss, a colour cast (per-channel gain and offset from
+    ``settings.cast_gain`` / ``cast_offset``), gamma and lifted blacks, in that order."""
+    saturation = 1.0 - strength * np.float32([0.0, 1.0, 1.0]) * rng.uniform(0.2, 0.4)
     gain = 1 + strength * (np.asarray(settings.cast_gain, np.float32) - 1)
     offset = strength * np.asarray(settings.cast_offset, np.float32) / 255.0
-    means = _YUV_TO_RGB @ np.float32([cv2.mean(plane)[0] for plane in frame])
+    desaturated_to_rgb = _YUV_TO_RGB * saturation[None, :]
+    means = desaturated_to_rgb @ np.float32([cv2.mean(plane)[0] for plane in frame])
     # RGB' = gain·(RGB - mean) + mean + offset, folded into one 3×4 matrix on YUV.
-    to_rgb = np.hstack([gain[:, None] * _YUV_TO_RGB, (means * (1 - gain) + offset)[:, None]])
+    to_rgb = np.hstack([gain[:, None] * desaturated_to_rgb, (means * (1 - gain) + offset)[:, None]])
     rgb = cv2.transform(cv2.merge(frame), to_rgb.astype(np.float32))
     # A floor above 0 keeps cv2.pow on its fast path (exact zeros are 4× slower).
     rgb = cv2.pow(np.clip(rgb, 1.0 / 1024, 1.0, out=rgb), 1.0 + strength * rng.uniform(-0.15, 0.25))
-    # Black lift and saturation loss, folded into the matrix back to YUV.
     black_lift = strength * rng.uniform(0.04, 0.08)
-    saturation = 1.0 - strength * np.float32([0.0, 1.0, 1.0]) * rng.uniform(0.2, 0.4)
-    to_yuv = np.hstack([saturation[:, None] * _RGB_TO_YUV * (1 - black_lift), np.float32([[black_lift], [0], [0]])])
+    to_yuv = np.hstack([_RGB_TO_YUV * (1 - black_lift), np.float32([[black_lift], [0], [0]])])
     frame[:] = cv2.split(cv2.transform(rgb, to_yuv.astype(np.float32)))
     return frame
 
@@ -453,8 +453,8 @@ class DegradeSettings:
     pal_aspect: float = 0.0
     compression: float = 0.0
     tint_hue: float = 35.0
-    cast_offset: tuple[float, float, float] = (24.0, 0.0, 10.0)
-    cast_gain: tuple[float, float, float] = (1.4, 1.0, 1.0)
+    cast_offset: tuple[float, float, float] = (14.0, -6.0, -2.0)
+    cast_gain: tuple[float, float, float] = (2.0, 1.0, 1.0)
 
     def __post_init__(self):
         for name in ARTIFACT_NAMES:
@@ -496,9 +496,9 @@ PRESETS: dict[str, DegradeSettings] = {
     # The typical damage of the reference tapes: magenta band and skew at the top, red
     # cast with lifted blacks, soft picture, red/green fringes, fine grain.
     "default": DegradeSettings(
-        interlace=0.2, softness=0.75, chroma_smear=0.7, ringing=0.2, grain=0.35, dropouts=0.1,
+        interlace=0.2, softness=0.9, chroma_smear=0.7, ringing=0.2, grain=0.35, dropouts=0.1,
         jitter=0.3, top_skew=0.7, head_switching=0.6, chroma_delay=0.7, tint_band=0.9,
-        levels=0.8, pal_aspect=1.0, compression=0.3,
+        levels=1.0, pal_aspect=1.0, compression=0.3,
     ),
     "light": DegradeSettings(
         softness=0.35, chroma_smear=0.4, grain=0.15, jitter=0.1, chroma_delay=0.3,
@@ -534,7 +534,8 @@ def random_settings(rng: np.random.Generator) -> DegradeSettings:
         **strengths,
         tint_hue=float(rng.uniform(0, 360)),
         cast_offset=tuple(float(v) for v in rng.uniform(-20, 25, 3)),
-        cast_gain=tuple(float(v) for v in rng.uniform(0.8, 1.4, 3)),
+        # Up to the reference tapes' red gain (2.0 at levels = 1), down to washed out.
+        cast_gain=tuple(float(v) for v in rng.uniform(0.75, 2.0, 3)),
     )
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from scipy.ndimage import median_filter
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,9 @@ class TimebaseSettings:
     ``min_valid_fraction``: lines with a clear edge needed to trust the border at all;
     ``min_border_width`` and ``max_border_level``: a border is at least this wide (px)
     and this dark (luma) — black pulled in by the jitter itself is narrower;
-    ``min_spread``: below this spread of edge positions (px) there is no jitter to fix.
+    ``min_spread``: below this spread of edge positions (px) there is no jitter to fix;
+    ``max_line_step``: a line whose edge lies further than this from the running median
+    of its neighbours is an outlier (dark picture at the edge), not jitter.
     """
 
     search_width: float = 56.0
@@ -40,6 +43,7 @@ class TimebaseSettings:
     max_border_level: float = 0.25
     min_spread: float = 0.35
     max_offset: float = 40.0
+    max_line_step: float = 2.5
 
 
 def _first_crossing(region: np.ndarray, threshold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -72,6 +76,14 @@ def _edge_positions(luma: np.ndarray, settings: TimebaseSettings) -> tuple[np.nd
     contrast = step_top - border_level
     position, crossed = _first_crossing(region, border_level + 0.5 * contrast)
     valid = found & crossed & (contrast > settings.min_contrast) & (rough < search)
+    # Dark picture next to the border moves the crossing deep into the picture on that
+    # line only; the true edge is shared by its neighbours. Drop lines far from the
+    # running median of the lines around them.
+    if valid.sum() >= 3:
+        lines = np.arange(height)
+        filled = np.interp(lines, lines[valid], position[valid])
+        neighbourhood = median_filter(filled, size=15, mode="nearest")
+        valid &= np.abs(position - neighbourhood) < settings.max_line_step * width / 720
     return position.astype(np.float32), valid
 
 

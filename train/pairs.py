@@ -21,6 +21,7 @@ import numpy as np
 
 from restore.degrade import degrade, random_settings
 from restore.images import IMAGE_SUFFIXES, ImageError, read_image
+from restore.timebase import correct_timebase
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +32,14 @@ class PairSettings:
 
     Photos are rescaled so their width falls in ``width_range`` (never enlarged more than
     ``max_upscale``×), so damage sized for a 720×576 frame lands at a realistic scale.
+    ``line_alignment_fraction`` of the degraded inputs go through the time-base
+    corrector first, so the model knows inputs with and without that stage.
     """
 
     width_range: tuple[int, int] = (480, 800)
     max_upscale: float = 1.25
     min_side: int = 64
+    line_alignment_fraction: float = 0.5
 
 
 def list_images(folder: Path) -> list[Path]:
@@ -76,7 +80,10 @@ def make_pair(path: Path, seed: int, settings: PairSettings = PairSettings()) ->
         return None
     if rng.random() < 0.5:
         clean = np.ascontiguousarray(clean[:, ::-1])
-    return degrade(clean, random_settings(rng), seed=rng), clean
+    degraded = degrade(clean, random_settings(rng), seed=rng)
+    if rng.random() < settings.line_alignment_fraction:
+        degraded = correct_timebase(degraded)
+    return degraded, clean
 
 
 def _make_pair_job(job: tuple[str, int]):

@@ -1,0 +1,78 @@
+"""Time-base correction: line offsets measured on the black side borders and undone."""
+
+import cv2
+import numpy as np
+import pytest
+from skimage import data
+
+from restore.degrade import DegradeSettings, degrade, side_borders
+from restore.metrics import psnr
+from restore.timebase import correct_timebase, estimate_line_offsets, shift_lines
+
+
+@pytest.fixture(scope="module")
+def frame():
+    return cv2.resize(data.astronaut(), (360, 288), interpolation=cv2.INTER_AREA)
+
+
+@pytest.fixture(scope="module")
+def bordered(frame):
+    return side_borders(frame, 0.8, np.random.default_rng(0))
+
+
+def wave(height, amplitude=3.0):
+    lines = np.arange(height, dtype=np.float32)
+    return amplitude * np.sin(lines / 23.0) + 0.5 * amplitude * np.sin(lines / 5.0 + 1.0)
+
+
+def test_offsets_follow_the_displacement(bordered):
+    true_offsets = wave(bordered.shape[0])
+    jittered = shift_lines(bordered, -true_offsets)  # shift right by true_offsets
+    estimated = estimate_line_offsets(jittered)
+    assert estimated is not None
+    # The absolute position of a straight border is unknown: compare around the median.
+    error = estimated - (true_offsets - np.median(true_offsets))
+    assert np.corrcoef(estimated, true_offsets)[0, 1] > 0.97
+    assert np.abs(error - np.median(error)).mean() < 0.4
+
+
+def test_correction_brings_the_frame_back(bordered):
+    jittered = shift_lines(bordered, -wave(bordered.shape[0]))
+    corrected = correct_timebase(jittered)
+    assert corrected.shape == jittered.shape and corrected.dtype == np.uint8
+    assert psnr(corrected, bordered) > psnr(jittered, bordered) + 4.0
+
+
+def test_simulated_jitter_with_borders_is_reduced(frame):
+    settings = DegradeSettings(side_borders=0.8, jitter=0.9)
+    gains = []
+    for seed in range(4):
+        jittered = degrade(frame, settings, seed=seed)
+        reference = degrade(frame, DegradeSettings(side_borders=0.8), seed=seed)
+        gains.append(psnr(correct_timebase(jittered), reference) - psnr(jittered, reference))
+    assert np.mean(gains) > 1.0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_frames_without_borders_pass_unchanged(frame, seed):
+    jittered = degrade(frame, DegradeSettings(jitter=1.0, grain=0.5), seed=seed)
+    assert estimate_line_offsets(jittered) is None
+    np.testing.assert_array_equal(correct_timebase(jittered), jittered)
+
+
+def test_straight_border_needs_no_correction(bordered):
+    assert estimate_line_offsets(bordered) is None
+    np.testing.assert_array_equal(correct_timebase(bordered), bordered)
+
+
+def test_input_is_not_modified(bordered):
+    jittered = shift_lines(bordered, -wave(bordered.shape[0]))
+    before = jittered.copy()
+    correct_timebase(jittered)
+    np.testing.assert_array_equal(jittered, before)
+
+
+@pytest.mark.parametrize("bad", [np.zeros((32, 32), np.uint8), np.zeros((32, 32, 3), np.float32), np.zeros((32, 32, 4), np.uint8)])
+def test_bad_input_raises(bad):
+    with pytest.raises(ValueError, match="uint8 H×W×3"):
+        correct_timebase(bad)
