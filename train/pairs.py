@@ -95,11 +95,12 @@ class PairBank:
     """A bank of ``size`` degraded/clean pairs, refreshed in the background by
     ``workers`` processes; `sample` draws random crops from it.
 
-    Workers replace random entries as fast as they can; the training loop never waits
-    for them once the bank is filled.
+    Workers fill the bank, then make ``refresh_per_batch`` new pairs for every batch
+    drawn: enough that the bank keeps changing, few enough that they never take CPU
+    the training step needs (on two cores an unthrottled worker takes a third of it).
     """
 
-    def __init__(self, paths: list[Path], size: int = 96, workers: int = 1, seed: int = 0):
+    def __init__(self, paths: list[Path], size: int = 96, workers: int = 1, seed: int = 0, refresh_per_batch: float = 2.0):
         if not paths:
             raise ValueError("PairBank needs at least one image")
         self.paths = [str(p) for p in paths]
@@ -109,6 +110,11 @@ class PairBank:
         self.pairs: list[tuple[np.ndarray, np.ndarray]] = []
         self.made = 0
         self.skipped = 0
+        self.refresh_per_batch = refresh_per_batch
+        self._refresh_credit = 0.0
+        # Each permit lets one more pair job start: the bank's size to fill it, then more
+        # as batches are drawn.
+        self._permits = threading.Semaphore(size + self.workers)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -117,6 +123,8 @@ class PairBank:
     def _jobs(self):
         rng = np.random.default_rng(self.seed)
         while not self._stop.is_set():
+            if not self._permits.acquire(timeout=0.5):
+                continue
             yield self.paths[rng.integers(len(self.paths))], int(rng.integers(2**62))
 
     def start(self) -> "PairBank":
@@ -132,6 +140,7 @@ class PairBank:
                     break
                 if pair is None:
                     self.skipped += 1
+                    self._permits.release()  # an unreadable file does not use up a slot
                     continue
                 with self._lock:
                     if len(self.pairs) < self.size:
@@ -154,6 +163,8 @@ class PairBank:
                 raise RuntimeError(f"pair bank holds only {len(self.pairs)} pairs after {timeout:.0f} s (skipped {self.skipped} unreadable files)")
             if self._thread is not None and not self._thread.is_alive():
                 raise RuntimeError("pair bank workers stopped")
+            if not self.pairs and self.skipped >= 3 * len(self.paths):
+                raise RuntimeError(f"none of the {len(self.paths)} training images could be read")
             stop_at.wait(0.2)
             waited += 0.2
 
@@ -163,6 +174,10 @@ class PairBank:
         clean = np.empty_like(degraded)
         with self._lock:
             chosen = [self.pairs[i] for i in rng.integers(len(self.pairs), size=batch)]
+        self._refresh_credit += self.refresh_per_batch
+        while self._refresh_credit >= 1.0:
+            self._permits.release()
+            self._refresh_credit -= 1.0
         for index, (bad, good) in enumerate(chosen):
             if bad.shape[0] < crop or bad.shape[1] < crop:
                 # Small photos: pad by reflection rather than drop them.
@@ -176,6 +191,7 @@ class PairBank:
 
     def close(self) -> None:
         self._stop.set()
+        self._permits.release(self.workers + 1)  # wake the job feeder so it sees the stop
         if self._pool is not None:
             self._pool.terminate()
             self._pool = None

@@ -1,0 +1,125 @@
+"""Quality benchmark: how much the shipped model restores, against simple baselines.
+
+Every validation photo is degraded with fixed seeds (so runs compare) at each preset
+and with `random_settings`; the table gives mean PSNR / SSIM against the clean photo of
+(a) the degraded input, (b) OpenCV's non-local-means denoiser, (c) the model with its
+time-base correction (line alignment) stage and (d) without it. A sample grid
+(degraded | restored | clean) is written for the README.
+
+    python bench/quality.py --val ../shared/data/val [--model checkpoints] [--limit 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from restore import PRESETS, DegradeSettings, degrade, load_restorer, psnr, random_settings, ssim  # noqa: E402
+from restore.images import read_image  # noqa: E402
+
+CASES = {
+    "default": lambda rng: PRESETS["default"],
+    "light": lambda rng: PRESETS["light"],
+    "heavy": lambda rng: PRESETS["heavy"],
+    "random_settings": random_settings,
+    # Jitter on a capture with blanking borders: where line alignment has its reference.
+    "jitter+borders": lambda rng: DegradeSettings(side_borders=0.7, jitter=0.9, softness=0.5, chroma_smear=0.5, grain=0.3, chroma_delay=0.5),
+}
+
+
+def nl_means(rgb: np.ndarray) -> np.ndarray:
+    """OpenCV's non-local-means colour denoiser with its documented default strengths."""
+    return cv2.fastNlMeansDenoisingColored(rgb, None, 10, 10, 7, 21)
+
+
+def grid(rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]], height: int = 240) -> np.ndarray:
+    lines = []
+    for row in rows:
+        scaled = [cv2.resize(image, (round(image.shape[1] * height / image.shape[0]), height), interpolation=cv2.INTER_AREA) for image in row]
+        lines.append(np.concatenate([np.pad(image, ((2, 2), (2, 2), (0, 0)), constant_values=255) for image in scaled], axis=1))
+    width = max(line.shape[1] for line in lines)
+    return np.concatenate([np.pad(line, ((0, 0), (0, width - line.shape[1]), (0, 0)), constant_values=255) for line in lines], axis=0)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--val", default=str(Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "val"), help="folder of clean validation photos")
+    parser.add_argument("--model", default=None, help="model source (default: the bundled checkpoint)")
+    parser.add_argument("--limit", type=int, default=100, help="number of validation photos (default 100)")
+    parser.add_argument("--cases", default=",".join(CASES), help=f"comma-separated subset of {', '.join(CASES)}")
+    parser.add_argument("--no-nlmeans", action="store_true", help="skip the (slow) NL-means baseline")
+    parser.add_argument("--grid", default="docs/quality_grid.png", help="where to write the sample grid ('' to skip)")
+    parser.add_argument("--json", default="", help="also write the figures as JSON here")
+    arguments = parser.parse_args(argv)
+
+    files = sorted(p for p in Path(arguments.val).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))[: arguments.limit]
+    if not files:
+        parser.error(f"no images in {arguments.val}")
+    with_alignment = load_restorer(arguments.model, line_alignment=True)
+    without_alignment = load_restorer(arguments.model, line_alignment=False)
+    print(f"model: {with_alignment.description}; {len(files)} photos from {arguments.val}")
+    cleans = [read_image(path).rgb for path in files]
+
+    methods = ["degraded", *([] if arguments.no_nlmeans else ["nl-means"]), "model", "model, no line alignment"]
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    samples = []
+    for case in arguments.cases.split(","):
+        make_settings = CASES[case]
+        scores = {method: ([], []) for method in methods}
+        seconds = {method: 0.0 for method in methods}
+        for index, clean in enumerate(cleans):
+            rng = np.random.default_rng(10_000 + index)
+            degraded = degrade(clean, make_settings(rng), seed=index)
+            outputs = {"degraded": lambda: degraded, "nl-means": lambda: nl_means(degraded), "model": lambda: with_alignment.restore(degraded), "model, no line alignment": lambda: without_alignment.restore(degraded)}
+            for method in methods:
+                started = time.perf_counter()
+                output = outputs[method]()
+                seconds[method] += time.perf_counter() - started
+                scores[method][0].append(psnr(output, clean))
+                scores[method][1].append(ssim(output, clean))
+                if case == "default" and method == "model" and index < 4:
+                    samples.append((degraded, output, clean))
+        results[case] = {
+            method: {"psnr": float(np.mean(p)), "ssim": float(np.mean(s)), "ms_per_image": 1000 * seconds[method] / len(cleans)}
+            for method, (p, s) in scores.items()
+        }
+
+    print("\n| case | method | PSNR (dB) | SSIM | ms/image |\n|---|---|---|---|---|")
+    for case, by_method in results.items():
+        for method, figures in by_method.items():
+            print(f"| {case} | {method} | {figures['psnr']:.2f} | {figures['ssim']:.4f} | {figures['ms_per_image']:.0f} |")
+    print("\nGains of the model over the degraded input and over NL-means (PSNR dB / SSIM):")
+    for case, by_method in results.items():
+        model, degraded = by_method["model"], by_method["degraded"]
+        line = f"  {case:16s} vs input {model['psnr'] - degraded['psnr']:+.2f} / {model['ssim'] - degraded['ssim']:+.4f}"
+        if "nl-means" in by_method:
+            line += f"   vs NL-means {model['psnr'] - by_method['nl-means']['psnr']:+.2f} / {model['ssim'] - by_method['nl-means']['ssim']:+.4f}"
+        line += f"   line alignment adds {model['psnr'] - by_method['model, no line alignment']['psnr']:+.2f} dB"
+        print(line)
+    if "default" in results:
+        default = results["default"]
+        print(
+            f"\nTargets on 'default': PSNR gain ≥ 4 dB: {default['model']['psnr'] - default['degraded']['psnr']:+.2f} dB; "
+            f"SSIM ≥ 0.85: {default['model']['ssim']:.4f}"
+        )
+    if arguments.grid and samples:
+        Path(arguments.grid).parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(arguments.grid, grid(samples)[..., ::-1], [cv2.IMWRITE_PNG_COMPRESSION, 9])
+        print(f"sample grid (degraded | restored | clean, 'default' preset): {arguments.grid}")
+    if arguments.json:
+        Path(arguments.json).write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
