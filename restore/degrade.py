@@ -524,18 +524,28 @@ _TRAINING_PROBABILITY = {
 
 def random_settings(rng: np.random.Generator) -> DegradeSettings:
     """Sample settings from the wide distribution used for training: each artifact on
-    with its own probability, at a uniform strength, with random tint hue and cast."""
+    with its own probability, at a uniform strength, with a random tint hue and cast.
+
+    Casts are a mixture: a third near the reference tapes' red cast, the rest mild casts
+    in any direction. (Strong casts in random directions cannot be told from the scene's
+    own colours, so training on them only teaches the model to hedge.)"""
     _check_rng(rng)
     strengths = {
         name: float(rng.uniform(0.05, 1.0)) if rng.random() < probability else 0.0
         for name, probability in _TRAINING_PROBABILITY.items()
     }
+    reference = DegradeSettings()
+    if rng.random() < 1 / 3:
+        cast_offset = np.asarray(reference.cast_offset) + rng.uniform(-6, 6, 3)
+        cast_gain = np.asarray(reference.cast_gain) + rng.uniform(-0.4, 0.2, 3) * np.float32([1, 0.3, 0.3])
+    else:
+        cast_offset = rng.uniform(-12, 12, 3)
+        cast_gain = rng.uniform(0.85, 1.25, 3)
     return DegradeSettings(
         **strengths,
         tint_hue=float(rng.uniform(0, 360)),
-        cast_offset=tuple(float(v) for v in rng.uniform(-20, 25, 3)),
-        # Up to the reference tapes' red gain (2.0 at levels = 1), down to washed out.
-        cast_gain=tuple(float(v) for v in rng.uniform(0.75, 2.0, 3)),
+        cast_offset=tuple(float(v) for v in cast_offset),
+        cast_gain=tuple(float(v) for v in cast_gain),
     )
 
 
