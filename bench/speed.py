@@ -1,0 +1,125 @@
+"""Restoration speed: the shipped generator against the seed-size pix2pix generator.
+
+    python bench/speed.py [--runs 10] [--skip-large]
+
+Prints, measured in one run on the same degraded 768×576 frame through the same engine
+(`restore.inference.Restorer`, so padding and colour conversion are included): the median
+milliseconds per frame for the shipped generator (bundled ``checkpoints/``; an untrained
+"lean" generator of the same architecture if none is bundled yet, which runs at the same
+speed) and for pix2pix's own generator (64 base filters, 7 levels; untrained, as only its
+speed matters), and their ratio. Then the time and peak resident memory of restoring a
+4000×3000 image with tiling. Targets on a 2-core CPU: shipped ≤ 100 ms per frame and at
+least 5× faster than the seed-size model.
+
+Numbers are wall-clock on whatever else the machine is doing; run it on an idle machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+from restore import PRESETS, degrade  # noqa: E402
+from restore.inference import Restorer, load_restorer  # noqa: E402
+from restore.model import GENERATOR_CONFIGS, build_generator  # noqa: E402
+from restore.weights import BUNDLED_FOLDER, WEIGHTS_NAME  # noqa: E402
+
+FRAME_HEIGHT, FRAME_WIDTH = 576, 768
+LARGE_HEIGHT, LARGE_WIDTH = 3000, 4000
+TARGET_MS, TARGET_RATIO = 100.0, 5.0
+
+
+def test_picture(height: int, width: int, seed: int = 0) -> np.ndarray:
+    """A smooth, detailed synthetic picture (speed does not depend on content)."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    picture = np.dstack([
+        128 + 100 * np.sin(x / 41.0) * np.cos(y / 57.0),
+        128 + 90 * np.cos((x - y) / 73.0),
+        128 + 80 * np.sin((x + 2 * y) / 97.0),
+    ])
+    picture += rng.normal(0, 6, picture.shape)
+    return np.clip(picture, 0, 255).astype(np.uint8)
+
+
+def median_ms(restorer: Restorer, frame: np.ndarray, runs: int) -> float:
+    restorer.restore(frame)  # warm-up: traces the tf.function and sizes the allocator
+    restorer.restore(frame)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        restorer.restore(frame)
+        times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
+
+
+def peak_rss_gib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=10, help="timed runs per model after warm-up (median)")
+    parser.add_argument("--skip-large", action="store_true", help="skip the 4000×3000 tiled measurement")
+    args = parser.parse_args()
+
+    if (BUNDLED_FOLDER / WEIGHTS_NAME).is_file():
+        shipped = load_restorer(str(BUNDLED_FOLDER))
+        shipped_name = "shipped (checkpoints/)"
+    else:
+        print(f"note: no bundled checkpoint in {BUNDLED_FOLDER}; timing an untrained 'lean' generator (same architecture)")
+        config = GENERATOR_CONFIGS["lean"]
+        shipped = Restorer(build_generator(config), {"generator": config.to_dict()})
+        shipped_name = "shipped (untrained lean)"
+    seed_config = GENERATOR_CONFIGS["pix2pix"]
+    # Same preprocessing as the shipped model: only the generator differs.
+    seed = Restorer(build_generator(seed_config), {"generator": seed_config.to_dict()}, line_alignment=shipped.line_alignment)
+    print(f"CPU cores: {os.cpu_count()}; TensorFlow threads: default; runs: median of {args.runs} after warm-up")
+
+    # The large image first, so that the process's peak memory is this restoration's
+    # (TensorFlow and the shipped model included), not the seed model's.
+    if not args.skip_large:
+        # Upscaled from a frame: building it at full size in float would itself cost ~0.5 GiB.
+        large = cv2.resize(test_picture(FRAME_HEIGHT, FRAME_WIDTH, seed=1), (LARGE_WIDTH, LARGE_HEIGHT), interpolation=cv2.INTER_CUBIC)
+        shipped.restore(test_picture(FRAME_HEIGHT, FRAME_WIDTH))  # trace outside the timing
+        start = time.perf_counter()
+        shipped.restore(large)
+        large_seconds = time.perf_counter() - start
+        large_rss = peak_rss_gib()
+        del large
+
+    frame = degrade(test_picture(FRAME_HEIGHT, FRAME_WIDTH), PRESETS["default"], seed=3)
+    shipped_ms = median_ms(shipped, frame, args.runs)
+    seed_ms = median_ms(seed, frame, args.runs)
+    ratio = seed_ms / shipped_ms
+
+    rows = [
+        (shipped_name, shipped.model.count_params(), shipped_ms, shipped.multiple),
+        ("seed pix2pix (64 filters, 7 levels)", seed.model.count_params(), seed_ms, seed.multiple),
+    ]
+    print()
+    print(f"{'generator':<38} {'parameters':>12} {'ms / 768×576 frame':>20}   pads to a multiple of")
+    for name, parameters, milliseconds, multiple in rows:
+        print(f"{name:<38} {parameters:>12,} {milliseconds:>20.1f}   {multiple}")
+    print(f"\nspeed-up of the shipped generator over the seed-size one: {ratio:.1f}×")
+    print(f"targets: ≤ {TARGET_MS:.0f} ms per frame: {'met' if shipped_ms <= TARGET_MS else 'NOT met'}; "
+          f"≥ {TARGET_RATIO:.0f}× faster: {'met' if ratio >= TARGET_RATIO else 'NOT met'}")
+    if not args.skip_large:
+        print(f"\n{LARGE_WIDTH}×{LARGE_HEIGHT} image, tiled (tile {shipped.tile}, overlap {shipped.overlap}, "
+              f"batch {shipped.batch_size}): {large_seconds:.2f} s, peak resident memory {large_rss:.2f} GiB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

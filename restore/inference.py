@@ -1,0 +1,388 @@
+"""The restoration engine: numpy image in, restored numpy image out.
+
+`Restorer` owns everything between a decoded image and the generator: colour handling
+(grey, RGB, RGBA, 8/16-bit, float), optional line alignment (time-base correction),
+padding to the network's multiple, tiling with overlap and smooth blending, batching,
+and the optional PAL anamorphic-to-square-pixel resize. `load_restorer` resolves a
+model source (`restore.weights`) and builds a `Restorer` once; callers keep it.
+
+How an image is run
+-------------------
+* No side longer than ``tile`` (the default 768 covers PAL 720×576 and its square-pixel
+  768×576): the image is reflect-padded to a multiple of ``2**depth`` and run whole.
+* Larger: it is cut into ``tile``×``tile`` tiles that overlap by at least ``overlap``
+  pixels, run ``batch_size`` tiles at a time, and blended back with raised-cosine
+  weights that fall to ~0 at every tile edge that has a neighbour, so tile borders
+  (where the network lacks context) barely count and no seam shows. Tile origins are
+  multiples of ``2**depth``, so every tile sees the same sampling grid of the strided
+  layers as an untiled run would, and the two agree closely. Memory is bounded by the
+  tile batch plus float32 accumulators (16 bytes per pixel): a 4000×3000 image peaks
+  around 1.3 GiB of resident memory, TensorFlow's own ~0.7 GiB included.
+* ``tile=None`` (``--tile 0``) always runs whole; memory then grows with the image.
+
+The network runs through two compiled ``tf.function``s, each traced once: one for whole
+images (``1×H×W×3``, dynamic H and W) and one for tiles (``N×tile×tile×3``). Repeated
+calls with any image size never retrace.
+
+Bit depth: 16-bit input is restored from its full precision (the network works in
+float32 on ``value / 65535``) and returned as 16-bit; 8-bit input returns 8-bit. Line
+alignment measures jitter on an 8-bit copy but shifts the original data.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from restore.images import MAX_PIXELS, read_image, write_png
+from restore.model import GeneratorConfig, pad_to_multiple
+from restore.weights import load_generator, resolve_model
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "DEFAULT_OVERLAP",
+    "DEFAULT_TILE",
+    "Restorer",
+    "load_restorer",
+    "pal_square_width",
+]
+
+DEFAULT_TILE = 768
+DEFAULT_OVERLAP = 64
+# Tiles per network call: None picks 4 on a GPU (fills it better) and 1 on a CPU (as
+# fast there, and the least memory).
+DEFAULT_BATCH_SIZE = None
+
+# BT.601 PAL: 720 samples per active line show a 4:3 picture that is 768 square pixels wide.
+PAL_SAMPLES_PER_LINE = 720
+SQUARE_PIXELS_PER_LINE = 768
+
+# Full-scale value of each supported integer dtype; float images are already in [0, 1].
+_FULL_SCALE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
+
+
+def load_restorer(
+    source: str | os.PathLike | None = None,
+    *,
+    tile: int | None = DEFAULT_TILE,
+    overlap: int = DEFAULT_OVERLAP,
+    batch_size: int | None = DEFAULT_BATCH_SIZE,
+    line_alignment: bool | None = None,
+    fallback: bool = True,
+) -> "Restorer":
+    """Load a model once and return a `Restorer` for it.
+
+    ``source``: None (``$VHS_RESTORE_MODEL``, else the bundled ``checkpoints/``), a local
+    folder or file written by ``python -m train``, or ``hf://owner/name[@revision]``; see
+    `restore.weights.resolve_model` (``fallback`` too). Raises
+    `restore.weights.ModelLoadError` (a ValueError) naming the file when the model is unusable.
+    The other arguments are passed to `Restorer`.
+    """
+    files = resolve_model(source, fallback=fallback)
+    model, config = load_generator(files)
+    return Restorer(
+        model,
+        config,
+        tile=tile,
+        overlap=overlap,
+        batch_size=batch_size,
+        line_alignment=line_alignment,
+        description=files.description,
+        fallback_reason=files.fallback_reason,
+    )
+
+
+def pal_square_width(width: int) -> int:
+    """Width in square pixels of a PAL anamorphic line of ``width`` samples (720 -> 768)."""
+    return max(1, round(width * SQUARE_PIXELS_PER_LINE / PAL_SAMPLES_PER_LINE))
+
+
+class Restorer:
+    """Restores images with a loaded generator (see the module docstring for how).
+
+    model:          the Keras generator (float32 ``N×H×W×3`` in [0, 1] -> same shape).
+    config:         the model's ``config.json`` dict; ``config["generator"]`` gives the
+                    padding multiple, ``config["preprocess"]["line_alignment"]`` the default
+                    for line alignment.
+    tile:           tile side in pixels, a multiple of the model's ``2**depth``; images with
+                    no side longer than this run whole. None or 0: never tile.
+    overlap:        minimum overlap of neighbouring tiles, pixels (blending width).
+    batch_size:     tiles per network call; None: 4 on a GPU, 1 on a CPU.
+    line_alignment: straighten line jitter before the network (`restore.timebase`);
+                    None follows the model's config.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        config: dict[str, Any],
+        *,
+        tile: int | None = DEFAULT_TILE,
+        overlap: int = DEFAULT_OVERLAP,
+        batch_size: int | None = DEFAULT_BATCH_SIZE,
+        line_alignment: bool | None = None,
+        description: str = "in-memory model",
+        fallback_reason: str | None = None,
+    ):
+        import tensorflow as tf
+
+        if not isinstance(config, dict) or not isinstance(config.get("generator"), dict):
+            raise ValueError("config must be a model config dict with a 'generator' architecture")
+        self.model = model
+        self.config = config
+        self.generator_config = GeneratorConfig.from_dict(config["generator"])
+        self.multiple = self.generator_config.multiple
+        self.tile = _check_tile(tile, self.multiple)
+        if not isinstance(overlap, int) or overlap < 0 or (self.tile and 2 * -(-overlap // self.multiple) * self.multiple > self.tile):
+            raise ValueError(
+                f"overlap must be an integer >= 0 and, rounded up to a multiple of {self.multiple}, "
+                f"at most half the tile ({self.tile}); got {overlap!r}"
+            )
+        if batch_size is None:
+            batch_size = 4 if tf.config.list_physical_devices("GPU") else 1
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be an integer >= 1 or None, got {batch_size!r}")
+        self.overlap = overlap
+        self.batch_size = batch_size
+        preprocess = config.get("preprocess") or {}
+        self.line_alignment = bool(preprocess.get("line_alignment", False)) if line_alignment is None else bool(line_alignment)
+        self.description = description
+        self.fallback_reason = fallback_reason
+
+        def run(batch):
+            return model(batch, training=False)
+
+        # Fixed signatures: one trace each, whatever image sizes come later.
+        self._run_whole = tf.function(run, input_signature=[tf.TensorSpec([1, None, None, 3], tf.float32)])
+        self._run_tiles = None
+        if self.tile:
+            self._run_tiles = tf.function(
+                run, input_signature=[tf.TensorSpec([None, self.tile, self.tile, 3], tf.float32)]
+            )
+
+    def __repr__(self) -> str:
+        return f"Restorer({self.description}, tile={self.tile}, overlap={self.overlap}, line_alignment={self.line_alignment})"
+
+    @property
+    def tracing_count(self) -> int:
+        """How many times the network functions were traced (2 at most, ever)."""
+        functions = [self._run_whole] + ([self._run_tiles] if self._run_tiles is not None else [])
+        return sum(function.experimental_get_tracing_count() for function in functions)
+
+    # ------------------------------------------------------------------ public
+    def restore(self, image, pal_aspect: bool = False) -> np.ndarray:
+        """Restore one image and return the same kind of array.
+
+        ``image``: H×W (grey), H×W×1, H×W×3 (RGB) or H×W×4 (RGBA); uint8, uint16, or
+        float in [0, 1]. The result has the same dtype and channel layout and the same H
+        and W (uint8 RGB in, uint8 RGB out). Grey input gives the restored luma (BT.601);
+        alpha is passed through untouched; uint16 is restored at full precision. With
+        ``pal_aspect`` the input is taken as PAL anamorphic (720 samples per line) and the
+        result is resized to square pixels: width ``round(W * 768 / 720)``, same height.
+        """
+        array = np.asarray(image)
+        if array.ndim == 2:
+            layout = "grey"
+            colour = np.repeat(array[:, :, None], 3, axis=2)
+        elif array.ndim == 3 and array.shape[2] in (1, 3, 4):
+            layout = {1: "grey1", 3: "rgb", 4: "rgba"}[array.shape[2]]
+            colour = np.repeat(array, 3, axis=2) if layout == "grey1" else array[:, :, :3]
+        else:
+            raise ValueError(f"expected an image of shape H×W, H×W×1, H×W×3 or H×W×4; got {array.shape}")
+        height, width = array.shape[:2]
+        if height == 0 or width == 0:
+            raise ValueError(f"image has no pixels: shape {array.shape}")
+        scale = _full_scale(array)
+        if scale == 1.0:
+            if not np.isfinite(colour).all():
+                raise ValueError("float image contains NaN or infinity")
+            colour = colour.astype(np.float32)
+
+        if self.line_alignment:
+            colour = _align_lines(np.ascontiguousarray(colour), scale)
+        restored = self._restore_colour(colour, scale)  # float32 H×W×3 in [0, 1]
+
+        alpha = array[:, :, 3] if layout == "rgba" else None
+        if alpha is not None and scale == 1.0:
+            alpha = alpha.astype(np.float32)  # float results are float32, alpha included
+        if pal_aspect:
+            new_size = (pal_square_width(width), height)
+            # Cubic for the picture (sharp; its overshoot is clipped by the conversion
+            # below), linear for alpha (no ringing around hard mask edges).
+            restored = cv2.resize(restored, new_size, interpolation=cv2.INTER_CUBIC)
+            if alpha is not None:
+                alpha = cv2.resize(np.ascontiguousarray(alpha), new_size, interpolation=cv2.INTER_LINEAR)
+        if layout in ("grey", "grey1"):
+            restored = cv2.cvtColor(restored, cv2.COLOR_RGB2GRAY)
+            restored = restored if layout == "grey" else restored[:, :, None]
+        result = _from_unit(restored, array.dtype, scale)
+        if alpha is not None:
+            result = np.dstack([result, alpha])
+        return result
+
+    def restore_file(
+        self,
+        input_path: str | os.PathLike,
+        output_path: str | os.PathLike,
+        *,
+        pal_aspect: bool = False,
+        max_pixels: int = MAX_PIXELS,
+    ) -> Path:
+        """Read an image file (upright by its EXIF orientation), restore it and write a PNG.
+
+        Alpha is kept; 16-bit sources give 16-bit PNGs; a greyscale source stays grey. The
+        PNG is written to a temporary name and renamed. Raises `restore.images.ImageError`
+        for an unusable input and OSError when the output cannot be written.
+        """
+        loaded = read_image(input_path, max_pixels=max_pixels)
+        colour = loaded.rgb16 if loaded.rgb16 is not None else loaded.rgb
+        grey = bool((colour[:, :, 0] == colour[:, :, 1]).all() and (colour[:, :, 1] == colour[:, :, 2]).all())
+        restored = self.restore(colour[:, :, 0] if grey else colour, pal_aspect=pal_aspect)
+        if grey:
+            restored = np.repeat(restored[:, :, None], 3, axis=2)
+        alpha = loaded.alpha
+        if alpha is not None and pal_aspect:
+            alpha = cv2.resize(alpha, (restored.shape[1], restored.shape[0]), interpolation=cv2.INTER_LINEAR)
+        sixteen_bit = restored if restored.dtype == np.uint16 else None
+        return write_png(output_path, restored, alpha=alpha, sixteen_bit=sixteen_bit)
+
+    # ------------------------------------------------------------------ engine
+    def _restore_colour(self, colour: np.ndarray, scale: float) -> np.ndarray:
+        """H×W×3 (uint8/uint16/float32) -> restored float32 H×W×3 in [0, 1]."""
+        height, width = colour.shape[:2]
+        padded_height = height + (-height % self.multiple)
+        padded_width = width + (-width % self.multiple)
+        if not self.tile or (padded_height <= self.tile and padded_width <= self.tile):
+            return self._restore_whole(colour, scale)
+        return self._restore_tiled(colour, scale)
+
+    def _restore_whole(self, colour: np.ndarray, scale: float) -> np.ndarray:
+        batch, (height, width) = pad_to_multiple(_to_unit(colour, scale)[None], self.multiple)
+        output = self._run_whole(batch).numpy()[0, :height, :width]
+        return np.clip(output, 0.0, 1.0, out=output)
+
+    def _restore_tiled(self, colour: np.ndarray, scale: float) -> np.ndarray:
+        tile = self.tile
+        height, width = colour.shape[:2]
+        # Pad as the whole-image path does (to the multiple), and a side shorter than the
+        # tile up to it (cheaper than a second signature); the accumulators cover the
+        # padded area and are cropped at the end.
+        pad_height = max(tile, height + (-height % self.multiple)) - height
+        pad_width = max(tile, width + (-width % self.multiple)) - width
+        if pad_height or pad_width:
+            colour = np.pad(colour, ((0, pad_height), (0, pad_width), (0, 0)), mode="reflect")
+        full_height, full_width = colour.shape[:2]
+
+        rows = _tile_starts(full_height, tile, self.overlap, self.multiple)
+        columns = _tile_starts(full_width, tile, self.overlap, self.multiple)
+        row_weights = {top: _edge_weights(tile, top > 0, top + tile < full_height, self.overlap) for top in rows}
+        column_weights = {left: _edge_weights(tile, left > 0, left + tile < full_width, self.overlap) for left in columns}
+
+        weighted_sum = np.zeros((full_height, full_width, 3), np.float32)
+        weight_sum = np.zeros((full_height, full_width), np.float32)
+        positions = [(top, left) for top in rows for left in columns]
+        for first in range(0, len(positions), self.batch_size):
+            chunk = positions[first : first + self.batch_size]
+            batch = np.stack([_to_unit(colour[top : top + tile, left : left + tile], scale) for top, left in chunk])
+            outputs = self._run_tiles(batch).numpy()
+            for (top, left), output in zip(chunk, outputs):
+                weights = np.outer(row_weights[top], column_weights[left])  # tile×tile
+                weighted_sum[top : top + tile, left : left + tile] += output * weights[:, :, None]
+                weight_sum[top : top + tile, left : left + tile] += weights
+
+        restored = weighted_sum[:height, :width]
+        restored /= weight_sum[:height, :width, None]  # every pixel has weight > 0
+        return np.clip(restored, 0.0, 1.0, out=restored)
+
+
+# --------------------------------------------------------------------------- #
+# Helpers
+# --------------------------------------------------------------------------- #
+def _check_tile(tile: int | None, multiple: int) -> int | None:
+    if tile is None or tile == 0:
+        return None
+    if not isinstance(tile, (int, np.integer)) or isinstance(tile, bool) or tile < multiple or tile % multiple:
+        raise ValueError(f"tile must be a positive multiple of {multiple} (the model's 2**depth), or 0 for no tiling; got {tile!r}")
+    return int(tile)
+
+
+def _full_scale(array: np.ndarray) -> float:
+    if array.dtype in _FULL_SCALE:
+        return _FULL_SCALE[array.dtype]
+    if array.dtype.kind == "f":
+        return 1.0
+    raise ValueError(f"unsupported image dtype {array.dtype}: use uint8, uint16 or float in [0, 1]")
+
+
+def _to_unit(block: np.ndarray, scale: float) -> np.ndarray:
+    """Integer or float block -> float32 in [0, 1] (a new array)."""
+    unit = block.astype(np.float32)
+    if scale != 1.0:
+        unit *= np.float32(1.0 / scale)
+    else:
+        np.clip(unit, 0.0, 1.0, out=unit)
+    return unit
+
+
+def _from_unit(unit: np.ndarray, dtype: np.dtype, scale: float) -> np.ndarray:
+    """float32 in [0, 1] -> the caller's dtype (rounded for integers, float32 for floats).
+
+    Works in place on ``unit`` (which the caller gives up): for a 4000×3000 image each
+    float temporary would cost another 144 MB.
+    """
+    np.clip(unit, 0.0, 1.0, out=unit)
+    if scale == 1.0:
+        return np.ascontiguousarray(unit)
+    unit *= np.float32(scale)
+    np.rint(unit, out=unit)
+    return unit.astype(dtype)
+
+
+def _tile_starts(length: int, tile: int, overlap: int, multiple: int) -> list[int]:
+    """Evenly spread tile origins covering ``length`` with overlaps of at least ``overlap``.
+
+    Origins are multiples of ``multiple`` (``length`` and ``tile`` are too): the network's
+    strided layers then sample each tile on the same grid as the whole image, so tiles
+    agree with an untiled run everywhere except near their borders.
+    """
+    if length <= tile:
+        return [0]
+    units, tile_units, overlap_units = length // multiple, tile // multiple, -(-overlap // multiple)
+    count = math.ceil((units - overlap_units) / (tile_units - overlap_units))
+    # Flooring evenly spaced positions keeps every step <= tile_units - overlap_units.
+    return [int(start) * multiple for start in np.floor(np.linspace(0, units - tile_units, count))]
+
+
+def _edge_weights(tile: int, ramp_start: bool, ramp_end: bool, overlap: int) -> np.ndarray:
+    """1-D blending weights: raised-cosine ramps over ``overlap`` pixels at the ends that
+    meet another tile, 1 elsewhere. Strictly positive, so every pixel is covered."""
+    weights = np.ones(tile, np.float32)
+    if overlap:
+        ramp = (0.5 - 0.5 * np.cos(np.pi * (np.arange(overlap) + 0.5) / overlap)).astype(np.float32)
+        if ramp_start:
+            weights[:overlap] = ramp
+        if ramp_end:
+            weights[-overlap:] = ramp[::-1]
+    return weights
+
+
+def _align_lines(colour: np.ndarray, scale: float) -> np.ndarray:
+    """Time-base correction (`restore.timebase`) of an H×W×3 image of any supported dtype."""
+    try:
+        from restore import timebase
+    except ImportError as error:
+        raise ImportError(
+            "line alignment needs restore.timebase, which is not available; "
+            "turn line alignment off (--line-alignment off / line_alignment=False)"
+        ) from error
+    if colour.dtype == np.uint8:
+        return timebase.correct_timebase(colour)
+    # Higher precision: measure on an 8-bit copy, shift the original data.
+    eight_bit = np.rint(np.clip(colour.astype(np.float32) * (255.0 / scale), 0, 255)).astype(np.uint8)
+    offsets = timebase.estimate_line_offsets(eight_bit)
+    return colour if offsets is None else timebase.shift_lines(colour, offsets)

@@ -1,0 +1,218 @@
+"""The command line, driven for real: ``python -m restore`` in a subprocess on real files
+in a temporary folder, with a tiny model (``VHS_RESTORE_MODEL``) and the Hub offline."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from restore.model import GENERATOR_CONFIGS, build_generator  # noqa: E402
+from train.export import export_model  # noqa: E402
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+BUNDLED_WEIGHTS = REPOSITORY / "checkpoints" / "generator.weights.h5"
+COMMIT = "fedcba9876543210fedcba9876543210fedcba98"
+
+
+@pytest.fixture(scope="module")
+def model_folder(tmp_path_factory) -> Path:
+    config = GENERATOR_CONFIGS["tiny"]
+    generator = build_generator(config)
+    layer = generator.get_layer("to_rgb")
+    rng = np.random.default_rng(0)
+    with warnings.catch_warnings():  # Keras' own numpy-2 DeprecationWarning, not ours
+        warnings.simplefilter("ignore", DeprecationWarning)
+        layer.set_weights([rng.normal(0, 0.05, w.shape).astype("float32") for w in layer.get_weights()])
+        return export_model(tmp_path_factory.mktemp("tiny-model"), generator, {"generator": config.to_dict()}, "card")
+
+
+def run_cli(*arguments, model: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("HF_", "VHS_"))}
+    environment.update({"TF_CPP_MIN_LOG_LEVEL": "2", "HF_HUB_OFFLINE": "1"})  # never the network
+    if model is not None:
+        environment["VHS_RESTORE_MODEL"] = str(model)
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "restore", *map(str, arguments)],
+        cwd=REPOSITORY, env=environment, capture_output=True, text=True, timeout=300,
+    )
+
+
+def picture(height: int, width: int, seed: int = 0) -> np.ndarray:
+    y, x = np.mgrid[0:height, 0:width]
+    rng = np.random.default_rng(seed)
+    base = np.dstack([x * 255 // max(width - 1, 1), y * 255 // max(height - 1, 1), (x + y) % 256])
+    return np.clip(base + rng.normal(0, 10, base.shape), 0, 255).astype(np.uint8)
+
+
+def save(path: Path, array: np.ndarray, **options) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(array).save(path, **options)
+    return path
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("error:")]
+
+
+def image_size(path: Path) -> tuple[int, int]:
+    with Image.open(path) as image:
+        return image.size
+
+
+# --------------------------------------------------------------------------- #
+# Usage
+# --------------------------------------------------------------------------- #
+def test_help_explains_each_option():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for option in ("INPUT", "-o OUTDIR", "--model SRC", "--overwrite", "--recursive", "--tile N",
+                   "--pal-aspect", "--line-alignment", "--max-pixels", "hf://owner/name", "Exit status"):
+        assert option in result.stdout, option
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["image.png"], "required: -o"),
+        (["image.png", "-o", "out", "--model", "hf://just-a-name"], "expected hf://owner/name"),
+        (["image.png", "-o", "out", "--tile", "-32"], "--tile must be >= 0"),
+        (["image.png", "-o", "out", "--line-alignment", "maybe"], "invalid choice"),
+    ],
+    ids=["no-outdir", "bad-hub-source", "negative-tile", "bad-choice"],
+)
+def test_usage_errors_exit_2(tmp_path, arguments, message):
+    result = run_cli(*arguments)
+    assert result.returncode == 2 and message in result.stderr
+
+
+# --------------------------------------------------------------------------- #
+# Restoring
+# --------------------------------------------------------------------------- #
+def test_mixed_folder_bad_files_reported_good_ones_restored(tmp_path, model_folder):
+    inputs = tmp_path / "in"
+    sizes = {"good": (40, 56), "photo": (33, 47), "alpha": (24, 30), "readonly": (36, 28)}
+    save(inputs / "good.png", picture(*sizes["good"]))
+    save(inputs / "photo.jpg", picture(*sizes["photo"], seed=1), quality=90)
+    save(inputs / "alpha.png", np.dstack([picture(*sizes["alpha"], seed=2), np.full(sizes["alpha"], 99, np.uint8)]))
+    whole_png = (inputs / "good.png").read_bytes()
+    (inputs / "corrupt.png").write_bytes(whole_png[: len(whole_png) // 2])  # truncated
+    (inputs / "empty.jpg").write_bytes(b"")
+    (inputs / "notes.png").write_text("not an image at all\n")
+    save(inputs / "huge.png", picture(300, 300))  # over --max-pixels below
+    (inputs / "readme.txt").write_text("ignored: not an image suffix\n")
+    readonly = save(tmp_path / "ro" / "readonly.png", picture(*sizes["readonly"], seed=3))
+    readonly.chmod(0o444)
+    missing = tmp_path / "missing.png"
+
+    outdir = tmp_path / "out"
+    outdir.mkdir()
+    (outdir / "good.png").write_bytes(b"an old output, replaced because of --overwrite")
+    before = {path: digest(path) for path in [*inputs.iterdir(), readonly]}
+
+    result = run_cli(inputs, readonly, missing, "-o", outdir, "--overwrite", "--max-pixels", 50_000, model=model_folder)
+
+    assert result.returncode == 1, result.stderr
+    errors = error_lines(result.stderr)
+    bad = {"corrupt.png": "corrupt", "empty.jpg": "empty", "notes.png": "not a recognised image",
+           "huge.png": "too many pixels", "missing.png": "no such file"}
+    assert len(errors) == len(bad), result.stderr
+    for name, reason in bad.items():
+        [line] = [line for line in errors if name in line]
+        assert line.startswith(f"error: {tmp_path}") and reason in line, line
+    # The good inputs are restored, same size, alpha kept; the bad ones leave nothing.
+    produced = sorted(path.name for path in outdir.iterdir())
+    assert produced == ["alpha.png", "good.png", "photo.png", "readonly.png"]  # no temp files either
+    for name, (height, width) in sizes.items():
+        assert image_size(outdir / f"{name}.png") == (width, height)
+    with Image.open(outdir / "alpha.png") as restored:
+        assert restored.mode == "RGBA" and (np.asarray(restored)[:, :, 3] == 99).all()
+    with Image.open(outdir / "good.png") as restored:  # replaced (--overwrite) by a real PNG
+        assert restored.format == "PNG"
+    # Inputs never modified; the read-only one stays read-only.
+    assert {path: digest(path) for path in before} == before
+    assert stat.S_IMODE(readonly.stat().st_mode) == 0o444
+    # Nothing else on stderr: no progress bar off a terminal, no TensorFlow start-up chatter.
+    for line in result.stderr.splitlines():
+        assert line.startswith(("error: ", "restored ")), line
+
+    # Again without --overwrite: every output exists, so each is skipped with a message and
+    # nothing is loaded or written.
+    (outdir / "photo.png").write_bytes(b"kept")
+    again = run_cli(inputs / "good.png", inputs / "photo.jpg", readonly, "-o", outdir, model=model_folder)
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.count("skipped:") == 3 and "--overwrite" in again.stderr
+    assert (outdir / "photo.png").read_bytes() == b"kept"
+
+
+def test_recursive_pal_aspect_and_a_name_clash_with_a_cached_hub_model(tmp_path, model_folder):
+    frames = tmp_path / "frames"
+    save(frames / "a.png", picture(576, 720))
+    save(frames / "sub" / "b.png", picture(90, 150, seed=1))
+    save(frames / "sub" / "a.jpg", picture(20, 20, seed=2))  # same stem as a.png
+    cache = make_hub_cache(tmp_path / "hf-cache", "testowner/tiny-vhs", model_folder)
+    outdir = tmp_path / "out"
+
+    result = run_cli(frames, "-o", outdir, "--recursive", "--pal-aspect", "--model", "hf://testowner/tiny-vhs",
+                     env={"HF_HUB_CACHE": str(cache), "VHS_RESTORE_MODEL": str(tmp_path / "not-used")})
+
+    assert result.returncode == 1, result.stderr
+    [clash] = error_lines(result.stderr)
+    assert str(frames / "sub" / "a.jpg") in clash and "already taken" in clash
+    assert "warning" not in result.stderr  # the cache hit needs no fallback
+    assert sorted(path.name for path in outdir.iterdir()) == ["a.png", "b.png"]
+    assert image_size(outdir / "a.png") == (768, 576)  # PAL 720×576 -> square pixels
+    assert image_size(outdir / "b.png") == (160, 90)
+
+    # Without --recursive only the top folder counts: a.png exists, so it is skipped and
+    # the subfolder is not looked at.
+    flat = run_cli(frames, "-o", outdir, model=model_folder)
+    assert flat.returncode == 0, flat.stderr
+    assert "skipped:" in flat.stderr and "b.png" not in flat.stderr and "a.jpg" not in flat.stderr
+
+
+def test_unreachable_hub_model_falls_back_to_the_bundled_one_with_a_message(tmp_path):
+    image = save(tmp_path / "frame.png", picture(48, 64))
+    outdir = tmp_path / "out"
+    result = run_cli(image, "-o", outdir, "--model", "hf://testowner/not-cached",
+                     env={"HF_HUB_CACHE": str(tmp_path / "empty-cache")})
+    message = "HF_HUB_OFFLINE is set and config.json is not in the local cache"
+    if BUNDLED_WEIGHTS.is_file():
+        assert result.returncode == 0, result.stderr
+        [warning] = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+        assert "hf://testowner/not-cached" in warning and message in warning and "BUNDLED MODEL" in warning
+        assert image_size(outdir / "frame.png") == (64, 48)
+    else:  # until the checkpoint ships: the same reason, and that the bundled one is missing
+        assert result.returncode == 1
+        assert message in result.stderr and "bundled model is missing too" in result.stderr
+
+
+def make_hub_cache(cache: Path, repo_id: str, source_folder: Path) -> Path:
+    """The layout huggingface_hub gives a downloaded model repo (blobs, snapshot symlinks, refs)."""
+    repo_folder = cache / f"models--{repo_id.replace('/', '--')}"
+    snapshot = repo_folder / "snapshots" / COMMIT
+    (repo_folder / "blobs").mkdir(parents=True)
+    snapshot.mkdir(parents=True)
+    for name in ("config.json", "generator.weights.h5"):
+        data = (source_folder / name).read_bytes()
+        blob = hashlib.sha256(data).hexdigest()
+        (repo_folder / "blobs" / blob).write_bytes(data)
+        (snapshot / name).symlink_to(Path("..", "..", "blobs", blob))
+    (repo_folder / "refs").mkdir()
+    (repo_folder / "refs" / "main").write_text(COMMIT)
+    return cache
