@@ -2,7 +2,7 @@
 
     python bench/speed.py [--runs 10] [--skip-large]
 
-Prints, measured in one run on the same degraded 768×576 frame through the same engine
+Prints, measured side by side (interleaved runs) on the same degraded 768×576 frame through the same engine
 (`restore.inference.Restorer`, so padding and colour conversion are included): the median
 milliseconds per frame for the shipped generator (bundled ``checkpoints/``; an untrained
 "lean" generator of the same architecture if none is bundled yet, which runs at the same
@@ -53,15 +53,19 @@ def test_picture(height: int, width: int, seed: int = 0) -> np.ndarray:
     return np.clip(picture, 0, 255).astype(np.uint8)
 
 
-def median_ms(restorer: Restorer, frame: np.ndarray, runs: int) -> float:
-    restorer.restore(frame)  # warm-up: traces the tf.function and sizes the allocator
-    restorer.restore(frame)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
+def median_ms(restorers: list[Restorer], frame: np.ndarray, runs: int) -> list[float]:
+    """Median ms per frame of each restorer, runs interleaved (A, B, A, B, ...) so that
+    load from other processes hits both alike."""
+    for restorer in restorers:
+        restorer.restore(frame)  # warm-up: traces the tf.function and sizes the allocator
         restorer.restore(frame)
-        times.append(time.perf_counter() - start)
-    return 1000 * statistics.median(times)
+    times: list[list[float]] = [[] for _ in restorers]
+    for _ in range(runs):
+        for restorer, series in zip(restorers, times):
+            start = time.perf_counter()
+            restorer.restore(frame)
+            series.append(time.perf_counter() - start)
+    return [1000 * statistics.median(series) for series in times]
 
 
 def peak_rss_gib() -> float:
@@ -85,7 +89,7 @@ def main() -> int:
     seed_config = GENERATOR_CONFIGS["pix2pix"]
     # Same preprocessing as the shipped model: only the generator differs.
     seed = Restorer(build_generator(seed_config), {"generator": seed_config.to_dict()}, line_alignment=shipped.line_alignment)
-    print(f"CPU cores: {os.cpu_count()}; TensorFlow threads: default; runs: median of {args.runs} after warm-up")
+    print(f"CPU cores: {os.cpu_count()}; TensorFlow threads: default; runs: median of {args.runs}, interleaved, after warm-up")
 
     # The large image first, so that the process's peak memory is this restoration's
     # (TensorFlow and the shipped model included), not the seed model's.
@@ -100,8 +104,7 @@ def main() -> int:
         del large
 
     frame = degrade(test_picture(FRAME_HEIGHT, FRAME_WIDTH), PRESETS["default"], seed=3)
-    shipped_ms = median_ms(shipped, frame, args.runs)
-    seed_ms = median_ms(seed, frame, args.runs)
+    shipped_ms, seed_ms = median_ms([shipped, seed], frame, args.runs)
     ratio = seed_ms / shipped_ms
 
     rows = [
