@@ -1,0 +1,450 @@
+"""The Gradio app: its handlers as plain functions, then the running app through gradio_client.
+
+Handler tests use a fake restorer (no TensorFlow). The client tests launch the real app
+in-process on a free localhost port with a tiny untrained model, so they check the wiring
+(api names, argument order, file transport, errors) rather than restoration quality.
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+from pathlib import Path
+
+import cv2
+import gradio as gr
+import numpy as np
+import pytest
+from PIL import Image
+
+import app
+from restore import PRESETS, DegradeSettings, degrade
+from restore.degrade import ARTIFACT_NAMES
+
+
+# ------------------------------------------------------------------------------- helpers
+def _image(height=64, width=96, seed=0) -> np.ndarray:
+    """A smooth colour test picture with some detail."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width]
+    base = np.stack([x * 255 / width, y * 255 / height, (x + y) * 127 / (width + height)], axis=2)
+    noise = rng.normal(0, 12, (height, width, 3))
+    return np.clip(base + noise, 0, 255).astype(np.uint8)
+
+
+def _png(path: Path, rgb: np.ndarray, alpha: np.ndarray | None = None) -> Path:
+    mode_image = np.dstack([rgb, alpha]) if alpha is not None else rgb
+    Image.fromarray(mode_image).save(path)
+    return path
+
+
+def _read(path) -> np.ndarray:
+    with Image.open(path) as img:
+        return np.asarray(img)
+
+
+class FakeRestorer:
+    """Stands in for `restore.Restorer`: inverts the picture; PAL aspect widens 720 -> 768."""
+
+    description = "fake model"
+    fallback_reason = None
+
+    def __init__(self):
+        self.calls = 0
+
+    def restore(self, rgb, pal_aspect=False):
+        self.calls += 1
+        assert rgb.dtype == np.uint8 and rgb.ndim == 3 and rgb.shape[2] == 3
+        out = 255 - rgb
+        if pal_aspect:
+            out = cv2.resize(out, (round(rgb.shape[1] * 768 / 720), rgb.shape[0]), interpolation=cv2.INTER_CUBIC)
+        return out
+
+
+@pytest.fixture
+def fake_model():
+    fake = FakeRestorer()
+    app.MODEL.set(fake)
+    yield fake
+    app.MODEL.set(None)
+
+
+@pytest.fixture
+def picture(tmp_path) -> tuple[Path, np.ndarray]:
+    rgb = _image()
+    return _png(tmp_path / "frame.png", rgb), rgb
+
+
+@pytest.fixture
+def corrupt(tmp_path) -> Path:
+    path = tmp_path / "broken.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"definitely not image data" * 20)
+    return path
+
+
+# ----------------------------------------------------------------------------- handlers
+def test_restore_image_returns_pngs_of_input_size(fake_model, picture):
+    path, rgb = picture
+    restored, (before, after), download = app.restore_image(path)
+    assert restored == after == download
+    assert Path(restored).name == "frame_restored.png"
+    np.testing.assert_array_equal(_read(restored), 255 - rgb)
+    np.testing.assert_array_equal(_read(before), rgb)
+    assert fake_model.calls == 1
+
+
+def test_restore_image_pal_aspect_widens_both_slider_images(fake_model, tmp_path):
+    path = _png(tmp_path / "pal.png", _image(48, 720))
+    restored, (before, after), _ = app.restore_image(path, pal_aspect=True)
+    assert _read(restored).shape == (48, 768, 3)
+    assert _read(before).shape == _read(after).shape == (48, 768, 3)
+
+
+def test_restore_image_keeps_alpha(fake_model, tmp_path):
+    rgb = _image()
+    alpha = np.full(rgb.shape[:2], 200, np.uint8)
+    restored, _, _ = app.restore_image(_png(tmp_path / "rgba.png", rgb, alpha))
+    out = _read(restored)
+    assert out.shape == (*rgb.shape[:2], 4)
+    np.testing.assert_array_equal(out[:, :, 3], alpha)
+
+
+def test_restore_image_applies_exif_orientation(fake_model, tmp_path):
+    rgb = _image(40, 80)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    path = tmp_path / "camera.jpg"
+    Image.fromarray(rgb).save(path, exif=exif, quality=95)
+    restored, _, _ = app.restore_image(path)
+    assert _read(restored).shape == (80, 40, 3)
+
+
+@pytest.mark.parametrize("handler", ["restore", "degrade", "compare", "study"])
+def test_corrupt_upload_is_a_clear_error_for_every_handler(fake_model, corrupt, handler):
+    call = {
+        "restore": lambda: app.restore_image(corrupt),
+        "degrade": lambda: app.degrade_image(corrupt, PRESETS["default"], 1),
+        "compare": lambda: app.compare_images(corrupt, corrupt),
+        "study": lambda: app.run_study(corrupt),
+    }[handler]
+    with pytest.raises(gr.Error) as info:
+        call()
+    assert info.value.message.startswith("broken.png: ")  # the file, then the reason
+    assert fake_model.calls == 0
+
+
+def test_not_an_image_and_missing_upload(fake_model, tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    with pytest.raises(gr.Error, match="notes.txt: not a recognised image file"):
+        app.restore_image(text)
+    with pytest.raises(gr.Error, match="upload"):
+        app.restore_image(None)
+    with pytest.raises(gr.Error, match="empty file"):
+        app.restore_image(_empty(tmp_path))
+
+
+def _empty(tmp_path) -> Path:
+    path = tmp_path / "empty.png"
+    path.write_bytes(b"")
+    return path
+
+
+def test_pixel_cap_is_checked_before_decoding(fake_model, picture, monkeypatch):
+    path, _ = picture
+    monkeypatch.setattr(app, "MAX_PIXELS", 1000)
+    with pytest.raises(gr.Error, match=r"frame.png: too many pixels: 96×64 = 6,144, more than the limit of 1,000"):
+        app.restore_image(path)
+    assert fake_model.calls == 0
+
+
+def test_file_size_cap(fake_model, picture, monkeypatch):
+    path, _ = picture
+    monkeypatch.setattr(app, "MAX_UPLOAD_MB", 0.001)  # about 1 kB
+    with pytest.raises(gr.Error, match="frame.png: the file is .* MB, more than the 0.001 MB limit"):
+        app.restore_image(path)
+
+
+def test_model_load_failure_is_a_gr_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("VHS_RESTORE_MODEL", str(tmp_path / "no-such-model"))
+    holder = app.SharedRestorer()
+    with pytest.raises(gr.Error, match="could not be loaded"):
+        holder.get()
+    assert not holder.loaded
+
+
+def test_shared_restorer_loads_once(monkeypatch):
+    loads = []
+
+    def fake_load(source=None):
+        loads.append(source)
+        return FakeRestorer()
+
+    import restore
+
+    monkeypatch.setattr(restore, "load_restorer", fake_load, raising=False)
+    holder = app.SharedRestorer()
+    assert holder.describe().startswith("not loaded")
+    first = holder.get()
+    assert holder.get() is first
+    assert holder.restore(_image()).shape == (64, 96, 3)
+    assert loads == [None]
+    assert holder.describe() == "fake model"
+
+
+def test_restore_batch_skips_bad_files_and_reports_them(fake_model, picture, corrupt, tmp_path):
+    path, rgb = picture
+    other = _png(tmp_path / "other.png", _image(32, 40, seed=1))
+    seen = []
+    gallery, pngs, report = app.restore_batch(
+        [str(path), str(corrupt), str(other)], progress=lambda *a, **k: seen.append((a, k))
+    )
+    assert [Path(p).name for p in pngs] == ["frame_restored.png", "other_restored.png"]
+    assert [caption for _, caption in gallery] == ["frame.png", "other.png"]
+    np.testing.assert_array_equal(_read(pngs[0]), 255 - rgb)
+    assert "Restored 2 of 3 images" in report and "broken.png" in report
+    assert len(seen) >= 3  # progress reported per image
+
+
+def test_restore_batch_same_names_do_not_overwrite(fake_model, tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = _png(tmp_path / "a" / "x.png", _image(seed=1))
+    second = _png(tmp_path / "b" / "x.png", _image(seed=2))
+    _, pngs, _ = app.restore_batch([first, second])
+    assert len(set(pngs)) == 2
+
+
+def test_restore_batch_errors(fake_model, corrupt):
+    with pytest.raises(gr.Error, match="upload one or more"):
+        app.restore_batch([])
+    with pytest.raises(gr.Error, match="No image could be restored"):
+        app.restore_batch([corrupt])
+    with pytest.raises(gr.Error, match="at most"):
+        app.restore_batch(["x.png"] * (app.MAX_BATCH + 1))
+
+
+def test_degrade_all_zero_is_identity_and_presets_match_library(picture):
+    path, rgb = picture
+    zero = app.settings_from_values([0.0] * len(ARTIFACT_NAMES), 35)
+    np.testing.assert_array_equal(_read(app.degrade_image(path, zero, 5)), rgb)
+    out = _read(app.degrade_image(path, PRESETS["default"], 5))
+    np.testing.assert_array_equal(out, degrade(rgb, PRESETS["default"], seed=5))
+    assert Path(app.degrade_image(path, PRESETS["default"], 5)).name == "frame_degraded.png"
+
+
+def test_slider_values_round_trip_to_settings():
+    values = app.preset_values("heavy")
+    assert len(values) == len(ARTIFACT_NAMES) + 1
+    settings = app.settings_from_values(values[:-1], values[-1])
+    assert settings.strengths() == pytest.approx(PRESETS["heavy"].strengths(), abs=0.005)
+    as_dict = app.settings_from_values({"grain": 0.5})
+    assert as_dict == DegradeSettings(grain=0.5)
+    with pytest.raises(gr.Error, match="grain"):
+        app.settings_from_values({"grain": 1.5})
+    with pytest.raises(gr.Error, match="expected"):
+        app.settings_from_values([0.1, 0.2])
+    with pytest.raises(gr.Error, match="Unknown preset"):
+        app.preset_values("nope")
+
+
+def test_random_values_are_reproducible_and_valid():
+    values, seed = app.random_values(123)
+    assert seed == 123 and app.random_values(123) == (values, 123)
+    assert all(0.0 <= v <= 1.0 for v in values[:-1]) and 0 <= values[-1] <= 360
+    _, fresh_seed = app.random_values()
+    assert isinstance(fresh_seed, int) and fresh_seed >= 0
+    with pytest.raises(gr.Error, match="seed"):
+        app.random_values(-1)
+
+
+def test_compare_identical_and_different(picture, tmp_path):
+    path, rgb = picture
+    ssim_value, psnr_value, heatmap = app.compare_images(path, path)
+    assert ssim_value == 1.0 and psnr_value == float("inf")
+    assert heatmap.shape == rgb.shape and heatmap.dtype == np.uint8
+    assert app.psnr_for_display(psnr_value) == app.PSNR_CAP_DB
+    noisy = _png(tmp_path / "noisy.png", degrade(rgb, DegradeSettings(grain=1.0), seed=1))
+    ssim_value, psnr_value, heatmap = app.compare_images(path, noisy)
+    assert 0.0 < ssim_value < 0.95 and 5.0 < psnr_value < 40.0
+    assert len(np.unique(heatmap.reshape(-1, 3), axis=0)) > 10  # a real colour map
+
+
+def test_compare_sizes_differ_unless_resized(picture, tmp_path):
+    path, rgb = picture
+    half = _png(tmp_path / "half.png", cv2.resize(rgb, (48, 32), interpolation=cv2.INTER_AREA))
+    with pytest.raises(gr.Error, match=r"differ in size: A is 96×64, B is 48×32.*Resize B"):
+        app.compare_images(path, half)
+    ssim_value, psnr_value, heatmap = app.compare_images(path, half, resize=True)
+    assert 0.3 < ssim_value < 1.0 and np.isfinite(psnr_value) and heatmap.shape == rgb.shape
+
+
+def test_ssim_heatmap_colours():
+    rgb = _image()
+    same = app.ssim_heatmap(rgb, rgb)
+    expected = cv2.applyColorMap(np.full((1, 1), 255, np.uint8), cv2.COLORMAP_VIRIDIS)[0, 0, ::-1]
+    assert (same == expected).all()  # identical: uniformly the top of the colour map (yellow)
+
+
+def test_study_scores_degraded_and_restored(fake_model, picture):
+    path, rgb = picture
+    degraded, restored, rows, summary = app.run_study(path, "default", 4)
+    bad = degrade(rgb, PRESETS["default"], seed=4)
+    np.testing.assert_array_equal(_read(degraded), bad)
+    np.testing.assert_array_equal(_read(restored), 255 - bad)
+    assert [row[0] for row in rows] == ["clean vs degraded", "clean vs restored"]
+    assert all(len(row) == len(app.STUDY_HEADERS) for row in rows)
+    assert "SSIM" in summary and "PSNR" in summary
+    with pytest.raises(gr.Error, match="Unknown preset"):
+        app.run_study(path, "nope", 1)
+
+
+def test_examples_are_pal_frames(tmp_path):
+    examples = app.make_examples(tmp_path, names=("chelsea",))
+    clean, bad = _read(examples.clean[0]), _read(examples.degraded[0])
+    assert clean.shape == bad.shape == (576, 720, 3)
+    np.testing.assert_array_equal(bad, degrade(clean, PRESETS["default"], seed=app.EXAMPLE_SEED))
+    assert app.pal_frame(np.zeros((100, 400, 3), np.uint8)).shape == (576, 720, 3)
+    assert app.pal_frame(np.zeros((900, 300, 3), np.uint8)).shape == (576, 720, 3)
+
+
+def test_image_upload_passes_the_path_untouched(corrupt):
+    component = app.ImageUpload(type="filepath")
+    payload = gr.data_classes.FileData(path=str(corrupt), orig_name="broken.png")
+    assert component.preprocess(payload) == str(corrupt)  # no Pillow in between
+    assert component.preprocess(None) is None
+    assert component.get_block_name() == "image"
+
+
+# ------------------------------------------------------------------ the running app, via API
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory) -> Path:
+    from restore.model import GENERATOR_CONFIGS, build_generator
+    from train.export import export_model
+
+    folder = tmp_path_factory.mktemp("tiny-model")
+    config = GENERATOR_CONFIGS["tiny"]
+    export_model(folder, build_generator(config), {"generator": config.to_dict(), "preprocess": {}}, "tiny test model")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def client(tiny_model):
+    from gradio_client import Client
+
+    patch = pytest.MonkeyPatch()
+    patch.setenv("VHS_RESTORE_MODEL", str(tiny_model))
+    app.MODEL.set(None)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app.demo.launch(
+        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **app.LAUNCH_OPTIONS
+    )
+    api = None
+    try:
+        api = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        yield api
+    finally:
+        if api is not None:
+            api.close()
+        app.demo.close()
+        app.MODEL.set(None)
+        patch.undo()
+
+
+@pytest.fixture(scope="module")
+def frame(tmp_path_factory) -> tuple[Path, np.ndarray]:
+    rgb = _image(72, 120, seed=3)
+    return _png(tmp_path_factory.mktemp("frames") / "frame.png", rgb), rgb
+
+
+def test_api_lists_the_contract_endpoints(client):
+    endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    assert {"/restore", "/restore_batch", "/degrade", "/compare", "/study"} <= set(endpoints)
+    degrade_params = [p["parameter_name"] for p in endpoints["/degrade"]["parameters"]]
+    assert degrade_params == ["image", *ARTIFACT_NAMES, "tint_hue", "seed"]
+    assert app.demo.max_file_size == app.MAX_UPLOAD_MB * 1024 * 1024
+
+
+def test_api_restore(client, frame):
+    from gradio_client import handle_file
+
+    path, rgb = frame
+    restored, (before, after), download = client.predict(handle_file(str(path)), False, api_name="/restore")
+    assert _read(restored).shape == rgb.shape
+    assert _read(before).shape == _read(after).shape == rgb.shape
+    np.testing.assert_array_equal(_read(download), _read(restored))
+    np.testing.assert_array_equal(_read(before), rgb)
+    restored, _, _ = client.predict(handle_file(str(path)), True, api_name="/restore")
+    assert _read(restored).shape == (72, 128, 3)  # 120 anamorphic samples -> 128 square pixels
+
+
+def test_api_degrade(client, frame):
+    from gradio_client import handle_file
+
+    path, rgb = frame
+    zeros = [0.0] * len(ARTIFACT_NAMES)
+    preview, download = client.predict(handle_file(str(path)), *zeros, 35, 0, api_name="/degrade")
+    np.testing.assert_array_equal(_read(preview), rgb)  # all sliders at 0: unchanged, lossless
+    strengths = list(PRESETS["default"].strengths().values())
+    preview, download = client.predict(handle_file(str(path)), *strengths, PRESETS["default"].tint_hue, 9, api_name="/degrade")
+    np.testing.assert_array_equal(_read(preview), degrade(rgb, PRESETS["default"], seed=9))
+    np.testing.assert_array_equal(_read(download), _read(preview))
+
+
+def test_api_compare(client, frame, tmp_path):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    path, rgb = frame
+    ssim_value, psnr_value, heatmap, summary = client.predict(
+        handle_file(str(path)), handle_file(str(path)), False, api_name="/compare"
+    )
+    assert ssim_value == 1.0 and psnr_value == app.PSNR_CAP_DB and "identical" in summary
+    assert _read(heatmap).shape == rgb.shape
+    bad = _png(tmp_path / "bad.png", degrade(rgb, PRESETS["default"], seed=1))
+    ssim_value, psnr_value, _, _ = client.predict(handle_file(str(path)), handle_file(str(bad)), False, api_name="/compare")
+    assert ssim_value < 0.9 and psnr_value < 40
+    small = _png(tmp_path / "small.png", rgb[:40, :60])
+    with pytest.raises(AppError, match="differ in size"):
+        client.predict(handle_file(str(path)), handle_file(str(small)), False, api_name="/compare")
+    ssim_value, _, heatmap, _ = client.predict(handle_file(str(path)), handle_file(str(small)), True, api_name="/compare")
+    assert 0 < ssim_value < 1 and _read(heatmap).shape == rgb.shape
+
+
+def test_api_corrupt_upload_is_an_error_and_the_app_keeps_working(client, frame, corrupt):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match=r"broken.png: cannot read the image header"):
+        client.predict(handle_file(str(corrupt)), False, api_name="/restore")
+    with pytest.raises(AppError, match=r"broken.png"):
+        client.predict(handle_file(str(corrupt)), handle_file(str(corrupt)), False, api_name="/compare")
+    path, rgb = frame
+    restored, _, _ = client.predict(handle_file(str(path)), False, api_name="/restore")
+    assert _read(restored).shape == rgb.shape
+
+
+def test_api_pixel_cap(client, frame, monkeypatch):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    monkeypatch.setattr(app, "MAX_PIXELS", 5000)  # the server runs in this process
+    with pytest.raises(AppError, match="too many pixels"):
+        client.predict(handle_file(str(frame[0])), False, api_name="/restore")
+
+
+def test_api_study_and_batch(client, frame, corrupt):
+    from gradio_client import handle_file
+
+    path, rgb = frame
+    degraded, restored, table, summary = client.predict(handle_file(str(path)), "default", 2, api_name="/study")
+    assert _read(degraded).shape == _read(restored).shape == rgb.shape
+    assert table["headers"] == app.STUDY_HEADERS
+    assert [row[0] for row in table["data"]] == ["clean vs degraded", "clean vs restored"]
+    gallery, pngs, report = client.predict(
+        [handle_file(str(path)), handle_file(str(corrupt))], False, api_name="/restore_batch"
+    )
+    assert len(gallery) == len(pngs) == 1 and _read(pngs[0]).shape == rgb.shape
+    assert "Restored 1 of 2" in report and "broken.png" in report

@@ -1,0 +1,118 @@
+"""The app in a real browser: headless Debian Chromium driven by Playwright.
+
+``python app.py`` runs in a subprocess on a free localhost port with a tiny untrained model;
+the browser uploads an image on Restore and waits for the restored image, moves a Degrade
+slider and waits for the preview to change, sends the result to Restore, runs Compare, and
+saves a screenshot of every tab with the same helper that makes the README's screenshots.
+
+Playwright never downloads a browser here: it launches /usr/bin/chromium (``.ci/run``
+installs it with apt). Without Chromium these tests are skipped, saying so.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+try:
+    from tests import browser_helpers as helpers
+except ImportError:  # tests/ itself on sys.path (plain `pytest` without the repository root)
+    import browser_helpers as helpers
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        helpers.chromium_path() is None,
+        reason="Chromium not installed: apt-get install chromium chromium-driver (.ci/run does)",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory) -> Path:
+    from restore.model import GENERATOR_CONFIGS, build_generator
+    from train.export import export_model
+
+    folder = tmp_path_factory.mktemp("browser-model")
+    config = GENERATOR_CONFIGS["tiny"]
+    export_model(folder, build_generator(config), {"generator": config.to_dict(), "preprocess": {}}, "tiny test model")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def server(tiny_model):
+    with helpers.serve_app(model=tiny_model) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    with helpers.launch_browser() as page:
+        helpers.open_app(page, server)
+        yield page
+
+
+@pytest.fixture(scope="module")
+def upload(tmp_path_factory) -> Path:
+    from restore import PRESETS, degrade
+
+    rng = np.random.default_rng(0)
+    y, x = np.mgrid[0:144, 0:180]
+    clean = np.clip(np.stack([x * 1.4, y * 1.7, (x + y) * 0.7], axis=2) + rng.normal(0, 8, (144, 180, 3)), 0, 255)
+    bad = degrade(clean.astype(np.uint8), PRESETS["default"], seed=1)
+    path = tmp_path_factory.mktemp("browser-input") / "tape_frame.png"
+    Image.fromarray(bad).save(path)
+    return path
+
+
+def _natural_size(page, selector: str) -> tuple[int, int]:
+    return tuple(
+        page.evaluate(
+            "(s) => { const i = document.querySelector(s + ' img'); return [i.naturalWidth, i.naturalHeight]; }",
+            selector,
+        )
+    )
+
+
+def test_restore_tab_shows_the_restored_image(page, upload):
+    src = helpers.restore_flow(page, upload)
+    assert "tape_frame" in src  # the slider shows this upload's input and result
+    sources = helpers.image_sources(page, "#restore-slider")
+    assert any("tape_frame_restored" in s for s in sources)
+    assert _natural_size(page, "#restore-slider") == (180, 144)
+    assert "Model: local model" in page.locator("#model-info").inner_text()
+
+
+def test_degrade_slider_release_updates_the_preview(page):
+    before, after = helpers.degrade_flow(page, slider="grain", fraction=0.95)
+    assert before != after and "degraded" in after
+    value = page.locator("#slider-grain input[type=number]").input_value()
+    assert float(value) > 0.8
+
+
+def test_send_to_restore_fills_the_restore_input(page):
+    helpers.select_tab(page, "Degrade")
+    previous = helpers.image_sources(page, "#restore-input")
+    page.locator("#degrade-send").click()
+    src = helpers.wait_for_image(page, "#restore-input", different_from=previous[0] if previous else None)
+    assert page.locator("#restore-button").is_visible()  # the Restore tab is selected
+    assert "degraded" in src or "_vhs" in src
+
+
+def test_compare_tab_shows_scores_and_map(page):
+    helpers.compare_flow(page)
+    ssim = float(page.locator("#compare-ssim input").input_value())
+    assert 0.0 < ssim < 1.0  # the prefilled pair: a clean example and its degraded version
+    helpers.study_flow(page)
+    assert "clean vs restored" in page.locator("#study-table").inner_text()
+
+
+def test_screenshot_helper_saves_every_tab(page, server, upload, tmp_path):
+    shots = helpers.take_screenshots(server, tmp_path, upload, width=1000, page=page)
+    assert set(shots) == {"restore", "degrade", "compare"}
+    for path in shots.values():
+        with Image.open(path) as image:
+            assert image.width == 1000 and image.height > 500
