@@ -19,6 +19,7 @@ import dataclasses
 import json
 import math
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -369,9 +370,11 @@ def _levels(frame, strength, rng, settings):
     gain = 1 + strength * (np.asarray(settings.cast_gain, np.float32) - 1)
     offset = strength * np.asarray(settings.cast_offset, np.float32) / 255.0
     desaturated_to_rgb = _YUV_TO_RGB * saturation[None, :]
-    means = desaturated_to_rgb @ np.float32([cv2.mean(plane)[0] for plane in frame])
-    # RGB' = gain·(RGB - mean) + mean + offset, folded into one 3×4 matrix on YUV.
-    to_rgb = np.hstack([gain[:, None] * desaturated_to_rgb, (means * (1 - gain) + offset)[:, None]])
+    # RGB' = gain·(RGB - pivot) + pivot + offset, folded into one 3×4 matrix on YUV. The
+    # pivot is fixed mid-grey, as in a proc amp: the error is a function of each pixel
+    # alone, not of the picture's content.
+    pivot = 0.5
+    to_rgb = np.hstack([gain[:, None] * desaturated_to_rgb, (pivot * (1 - gain) + offset)[:, None]])
     rgb = cv2.transform(cv2.merge(frame), to_rgb.astype(np.float32))
     # A floor above 0 keeps cv2.pow on its fast path (exact zeros are 4× slower).
     rgb = cv2.pow(np.clip(rgb, 1.0 / 1024, 1.0, out=rgb), 1.0 + strength * rng.uniform(-0.15, 0.25))
@@ -453,8 +456,8 @@ class DegradeSettings:
     pal_aspect: float = 0.0
     compression: float = 0.0
     tint_hue: float = 35.0
-    cast_offset: tuple[float, float, float] = (14.0, -6.0, -2.0)
-    cast_gain: tuple[float, float, float] = (2.0, 1.0, 1.0)
+    cast_offset: tuple[float, float, float] = (40.0, -6.0, -2.0)
+    cast_gain: tuple[float, float, float] = (2.1, 1.0, 1.0)
 
     def __post_init__(self):
         for name in ARTIFACT_NAMES:
@@ -610,3 +613,158 @@ pal_aspect = _make_public("pal_aspect")
 compression = _make_public("compression")
 
 ARTIFACTS: dict[str, Callable[..., np.ndarray]] = {name: globals()[name] for name in ARTIFACT_NAMES}
+
+
+# --------------------------------------------------------------------------- #
+# Video mode: damage that evolves over time
+# --------------------------------------------------------------------------- #
+# How each artifact's randomness behaves from one frame to the next. Tape damage that
+# comes from the mechanics (time-base wave, tracking band, flagging, head switching, the
+# tint band) drifts slowly; noise (grain, snow, dropouts) is new in every field; the rest
+# (recording bandwidth, chroma delay, levels, capture card) belongs to the whole clip.
+_DRIFTING_ARTIFACTS = frozenset({"jitter", "tracking", "top_skew", "head_switching", "tint_band"})
+_FRESH_ARTIFACTS = frozenset({"grain", "dropouts"})
+# Drift: every slow parameter is a sum of three sines with periods drawn from this range
+# (seconds), so it wanders over its whole range every few seconds but moves only a few
+# percent of it from one 25 fps frame to the next.
+_DRIFT_PERIODS = (3.0, 12.0)
+_DRIFT_AMPLITUDES = (1.0, 0.5, 0.25)
+# The tint band's hue wanders this many degrees either side of ``settings.tint_hue``.
+_TINT_HUE_DRIFT = 12.0
+
+
+class _DriftingRandom:
+    """Stands in for `np.random.Generator` inside a drifting artifact, so the artifact
+    functions stay as they are. A scalar draw (no ``size``) is the artifact's k-th slow
+    parameter: a smooth function of time, the same for every frame at the same time and
+    changing little between neighbouring frames. A draw with ``size`` (per-line or
+    per-pixel noise) comes from ``fresh``, the frame's own generator, as before. A
+    ``choice`` (e.g. which way the top of the picture bends) is fixed for the clip:
+    flipping it between frames would be a jump, not a drift."""
+
+    def __init__(self, key: tuple[int, ...], time: float, fresh: np.random.Generator):
+        self._key = key
+        self._time = time
+        self._fresh = fresh
+        self._draws = 0
+
+    def _parameter_rng(self) -> np.random.Generator:
+        # The k-th parameter's own constants, the same in every frame.
+        rng = np.random.default_rng((*self._key, self._draws))
+        self._draws += 1
+        return rng
+
+    def unit(self) -> float:
+        """The next slow parameter, in [0, 1] (mostly near the middle, like a sum of draws)."""
+        rng = self._parameter_rng()
+        periods = rng.uniform(*_DRIFT_PERIODS, len(_DRIFT_AMPLITUDES))
+        phases = rng.uniform(0.0, 2 * math.pi, len(_DRIFT_AMPLITUDES))
+        wave = sum(a * math.sin(2 * math.pi * self._time / p + f) for a, p, f in zip(_DRIFT_AMPLITUDES, periods, phases))
+        return 0.5 + 0.5 * wave / sum(_DRIFT_AMPLITUDES)
+
+    def uniform(self, low=0.0, high=1.0, size=None):
+        if size is not None:
+            return self._fresh.uniform(low, high, size)
+        return low + (high - low) * self.unit()
+
+    def random(self, size=None, dtype=np.float64, out=None):
+        if size is not None or out is not None:
+            return self._fresh.random(size, dtype=dtype, out=out)
+        return self.unit()
+
+    def integers(self, low, high=None, size=None, dtype=np.int64, endpoint=False):
+        if size is not None:
+            return self._fresh.integers(low, high, size, dtype=dtype, endpoint=endpoint)
+        low, high = (0, low) if high is None else (low, high)
+        high = high + 1 if endpoint else high
+        return min(high - 1, low + int(self.unit() * (high - low)))
+
+    def choice(self, options, size=None, replace=True, p=None):
+        if size is not None:
+            return self._fresh.choice(options, size, replace=replace, p=p)
+        return self._parameter_rng().choice(options, p=p)
+
+    def __getattr__(self, name):  # normal, standard_normal, ...: per-frame noise
+        return getattr(self._fresh, name)
+
+
+class VideoDegrader:
+    """VHS/PAL damage for consecutive video frames: ``degrader.frame(rgb, index)``.
+
+    The same artifacts and settings as `degrade`, but over time: the slow mechanical
+    damage (the jitter wave's shape and phase, the tracking band's position and height,
+    the top skew's depth and bend, head switching, the tint band's height and hue)
+    drifts smoothly from frame to frame; grain, snow and dropouts are new in every
+    frame; everything else (softness, chroma smear and delay, levels, compression, ...)
+    stays the same for the whole clip. Frame ``index`` is at time ``index / fps``; any
+    frame can be made on its own, in any order, and the same ``seed`` gives the same
+    clip. Frames may change size between calls (distances scale as in `degrade`).
+    """
+
+    def __init__(self, settings: DegradeSettings | None = None, seed: int = 0, fps: float = 25.0):
+        settings = PRESETS["default"] if settings is None else settings
+        if not isinstance(settings, DegradeSettings):
+            raise ValueError(f"settings must be a DegradeSettings, got {type(settings).__name__}")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        try:
+            fps = float(fps)
+        except (TypeError, ValueError):
+            raise ValueError(f"fps must be a positive number, got {fps!r}") from None
+        if not (math.isfinite(fps) and fps > 0):
+            raise ValueError(f"fps must be a positive number, got {fps!r}")
+        self.settings = settings
+        self.seed = int(seed)
+        self.fps = fps
+        # One seed per artifact, as in `degrade`: each artifact's randomness is its own.
+        self._artifact_seeds = [int(s) for s in np.random.default_rng(self.seed).integers(2**63, size=len(ARTIFACT_NAMES))]
+
+    def frame(self, rgb: np.ndarray, index: int) -> np.ndarray:
+        """Damage frame number ``index`` (>= 0) of the clip; uint8 RGB in, same size out."""
+        check_rgb(rgb)
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or index < 0:
+            raise ValueError(f"index must be a non-negative integer, got {index!r}")
+        strengths = self.settings.strengths()
+        if not any(strengths.values()):
+            return rgb.copy()
+        time = int(index) / self.fps
+        settings = self.settings
+        if strengths["tint_band"] > 0:
+            # Its own slow parameter, apart from the band artifact's own draws.
+            key = (self._artifact_seeds[ARTIFACT_NAMES.index("tint_band")], 1 << 40)
+            hue_drift = _DriftingRandom(key, time, np.random.default_rng(0)).uniform(-1.0, 1.0)
+            settings = dataclasses.replace(settings, tint_hue=settings.tint_hue + _TINT_HUE_DRIFT * hue_drift)
+        frame = _to_frame(rgb)
+        for (name, strength), artifact_seed in zip(strengths.items(), self._artifact_seeds):
+            if strength <= 0:
+                continue
+            if name in _FRESH_ARTIFACTS:
+                rng = np.random.default_rng((artifact_seed, int(index)))
+            elif name in _DRIFTING_ARTIFACTS:
+                rng = _DriftingRandom((artifact_seed,), time, np.random.default_rng((artifact_seed, int(index))))
+            else:
+                rng = np.random.default_rng(artifact_seed)
+            frame = _ARTIFACTS[name](frame, strength, rng, settings)
+        return _to_rgb(frame)
+
+    __call__ = frame
+
+
+def degrade_video_frames(frames, settings: DegradeSettings | None = None, seed: int = 0, fps: float = 25.0):
+    """Damage an iterable of consecutive uint8 RGB frames (see `VideoDegrader`); yields
+    the damaged frames one at a time, so a clip never needs to be in memory at once."""
+    degrader = VideoDegrader(settings, seed=seed, fps=fps)
+    for index, rgb in enumerate(frames):
+        yield degrader.frame(rgb, index)
+
+
+# `python -m restore.degrade` runs this file as __main__ after `restore/__init__.py` has
+# already imported it as restore.degrade; runpy then warns that the module is loaded
+# twice. Harmless here (the CLI below imports restore.degrade_cli, which uses the
+# restore.degrade copy only), so that one warning is silenced; no other.
+warnings.filterwarnings("ignore", message="'restore.degrade' found in sys.modules", category=RuntimeWarning)
+
+if __name__ == "__main__":
+    from restore.degrade_cli import main
+
+    sys.exit(main())
