@@ -34,6 +34,7 @@ import shutil
 import tempfile
 import threading
 import time
+import types
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -487,30 +488,33 @@ def make_examples(folder: Path | None = None, names=EXAMPLE_IMAGES) -> ExampleSe
 # --------------------------------------------------------------------------------------------
 # Components
 # --------------------------------------------------------------------------------------------
-class ImageUpload(gr.Image):
-    """A `gr.Image` input that hands the handler the uploaded file's path untouched.
+def _path_of_upload(self, payload):
+    """`gr.Image.preprocess` replacement for our image inputs: the uploaded file's path, untouched.
 
     `gr.Image` would open the file with Pillow before the handler runs, so a corrupt or
-    non-image upload would fail inside Gradio with a generic message. Here the handler decodes
-    it with `restore.images` (EXIF orientation, 16-bit, alpha, pixel cap) and a bad file
-    becomes a `gr.Error` naming the file. It renders as the standard image component.
+    non-image upload would fail inside Gradio with a generic message. Instead the handler
+    decodes it with `restore.images` (EXIF orientation, 16-bit, alpha, pixel cap), and a bad
+    file becomes a `gr.Error` that names the file and the reason.
     """
-
-    is_template = True  # use gr.Image's front-end component
-
-    def preprocess(self, payload):
-        if payload is None:
-            return None
-        if payload.path:
-            return str(payload.path)
-        return super().preprocess(payload)  # an inline data: URL
+    if payload is None:
+        return None
+    if payload.path:
+        return str(payload.path)
+    return gr.Image.preprocess(self, payload)  # an inline data: URL
 
 
-def _image_input(label: str, elem_id: str, value: str | None = None) -> ImageUpload:
-    return ImageUpload(
+def image_input(label: str, elem_id: str | None = None, value: str | None = None) -> gr.Image:
+    """An image upload whose event handlers receive the file path (see `_path_of_upload`).
+
+    The override is set on the instance: a `gr.Image` subclass would make Gradio write an
+    ``app.pyi`` stub next to this file on every import.
+    """
+    component = gr.Image(
         value=value, label=label, type="filepath", image_mode=None, sources=["upload", "clipboard"],
         height=320, elem_id=elem_id,
     )
+    component.preprocess = types.MethodType(_path_of_upload, component)
+    return component
 
 
 def _image_output(label: str, elem_id: str, value: str | None = None, height: int = 320) -> gr.Image:
@@ -555,7 +559,7 @@ def build_demo(examples: ExampleSet | None = None) -> gr.Blocks:
             with gr.Tab("Restore", id="restore", elem_id="tab-restore"):
                 with gr.Row():
                     with gr.Column():
-                        r_input = _image_input("VHS frame", "restore-input")
+                        r_input = image_input("VHS frame", "restore-input")
                         r_pal = gr.Checkbox(
                             label="PAL anamorphic input",
                             info="720×576 with non-square pixels: the result is resized to "
@@ -597,7 +601,7 @@ def build_demo(examples: ExampleSet | None = None) -> gr.Blocks:
             with gr.Tab("Degrade", id="degrade", elem_id="tab-degrade"):
                 with gr.Row():
                     with gr.Column():
-                        d_input = _image_input("Clean image", "degrade-input", value=first_clean)
+                        d_input = image_input("Clean image", "degrade-input", value=first_clean)
                         if examples.clean:
                             gr.Examples(
                                 [[p] for p in examples.clean], inputs=[d_input],
@@ -643,8 +647,8 @@ def build_demo(examples: ExampleSet | None = None) -> gr.Blocks:
             with gr.Tab("Compare", id="compare", elem_id="tab-compare"):
                 gr.Markdown("### Two images: SSIM, PSNR and where they differ\nThe SSIM map is dark where the images differ and yellow where they match.")
                 with gr.Row():
-                    c_a = _image_input("Image A (reference)", "compare-a", value=first_clean)
-                    c_b = _image_input("Image B", "compare-b", value=first_degraded)
+                    c_a = image_input("Image A (reference)", "compare-a", value=first_clean)
+                    c_b = image_input("Image B", "compare-b", value=first_degraded)
                     c_map = _image_output("SSIM map", "compare-map")
                 with gr.Row():
                     c_resize = gr.Checkbox(label="Resize B to A's size", info="when their sizes differ", elem_id="compare-resize")
@@ -663,7 +667,7 @@ def build_demo(examples: ExampleSet | None = None) -> gr.Blocks:
                 )
                 with gr.Row():
                     with gr.Column():
-                        s_input = _image_input("Clean image", "study-input", value=first_clean)
+                        s_input = image_input("Clean image", "study-input", value=first_clean)
                         with gr.Row():
                             s_preset = gr.Dropdown(presets, value=DEFAULT_PRESET, label="Preset", elem_id="study-preset")
                             s_seed = gr.Number(EXAMPLE_SEED, label="Seed", precision=0, minimum=0, elem_id="study-seed")
