@@ -13,6 +13,11 @@ Outputs are flat in OUTDIR, as the contract says; when two inputs share a stem (
 later one is reported as an error rather than silently overwriting it. Inputs are only
 read; outputs are written to a hidden temporary name and renamed, so OUTDIR never holds a
 half-written PNG; an existing output is skipped unless ``--overwrite`` is given.
+
+Video files (``capture.avi``, ``.mp4``, ``.mkv``, ``.mov``, ...) are restored frame by frame
+into ``OUTDIR/<stem>.mkv`` with their sound; `restore.video_cli` owns that part and its
+options (``--fields``, ``--deinterlace bob``, ``--field-order``, ``--codec``). Ctrl-C during
+a video keeps its finished frames as a playable ``<stem>.partial.mkv``; exit status 130.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from restore import video_cli
 from restore.images import MAX_PIXELS, ImageError, find_images
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -46,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("inputs", metavar="INPUT", nargs="+", type=Path,
-                        help="an image file (PNG, JPEG, BMP, TIFF, WebP, GIF, PPM/PGM) or a folder of them")
+                        help="an image file (PNG, JPEG, BMP, TIFF, WebP, GIF, PPM/PGM) or a folder of them; "
+                             "or a video file (see video inputs below)")
     parser.add_argument("-o", "--output", "--outdir", dest="outdir", metavar="OUTDIR", type=Path, required=True,
                         help="folder for the restored PNGs (created if missing)")
     parser.add_argument("--model", metavar="SRC", default=None,
@@ -71,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-pixels", metavar="N", type=int, default=MAX_PIXELS,
                         help=f"refuse images with more than N pixels, checked before decoding (guards against "
                              f"decompression bombs). Default: {MAX_PIXELS:,}")
+    video_cli.add_arguments(parser)
     return parser
 
 
@@ -91,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     outdir: Path = args.outdir
     if outdir.exists() and not outdir.is_dir():
         parser.error(f"{outdir}: OUTDIR exists and is not a folder")
+    video_cli.check_arguments(parser, args)
 
     failures = 0
 
@@ -99,10 +108,11 @@ def main(argv: list[str] | None = None) -> int:
         failures += 1
         _message(f"error: {path}: {reason}")
 
-    files, errors = find_images(args.inputs, recursive=args.recursive)
+    videos, image_inputs = video_cli.split_inputs(args.inputs, recursive=args.recursive)
+    files, errors = find_images(image_inputs, recursive=args.recursive)
     for path, reason in errors:
         report(path, reason)
-    if not files and not errors:
+    if not files and not errors and not videos:
         _message("error: no images found in the given folders" + ("" if args.recursive else " (use --recursive for subfolders)"))
         return EXIT_FAILED
 
@@ -129,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         jobs.append((path, output))
 
     restored = 0
+    restorer, status = None, EXIT_OK
     if jobs:
         try:
             outdir.mkdir(parents=True, exist_ok=True)
@@ -139,8 +150,23 @@ def main(argv: list[str] | None = None) -> int:
         if restorer is None:
             return status
         restored, failed = _restore_all(restorer, jobs, args, report)
+    interrupted = False
+    if videos:
+        def get_restorer():  # loaded once, and only when a video needs it
+            nonlocal restorer, status
+            if restorer is None and status == EXIT_OK:
+                restorer, status = _load(args)
+            return restorer
+
+        video_restored, video_skipped, interrupted = video_cli.restore_videos(
+            videos, outdir, args, get_restorer, report, _message, claimed)
+        restored, skipped = restored + video_restored, skipped + video_skipped
+        if restorer is None and status != EXIT_OK:
+            return status
     _message(f"restored {restored}, skipped {skipped}, failed {failures}"
              + (f"; outputs in {outdir}" if restored else ""))
+    if interrupted:
+        return video_cli.EXIT_INTERRUPTED
     return EXIT_FAILED if failures else EXIT_OK
 
 

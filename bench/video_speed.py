@@ -1,0 +1,121 @@
+"""Video restoration speed: frames per second through the whole pipeline, and where the
+time goes.
+
+    python bench/video_speed.py [--frames 50] [--modes frames,fields,bob] [--codec ffv1]
+
+Makes a 720×576 PAL clip at 25 fps (a slow pan over scikit-image's sample pictures,
+damaged by the simulator's video mode, with a stereo sound track; H.264, as many
+captures are), then restores it with `restore.video.restore_video` and the shipped
+model (bundled ``checkpoints/``; an untrained "lean" generator of the same architecture,
+which runs at the same speed, when none is bundled yet). For each mode it prints the
+frames per second of input video and how busy each stage of the pipeline was, as a
+share of the wall-clock time: decoding (demux, decode, conversion to RGB), the model
+(field split and weave included) and encoding (conversion, encoding, muxing, audio
+copy). The stages run in parallel threads, so the shares can add up to more than 100%;
+the busiest stage sets the pace. Target: >= 10 fps for whole frames with the shipped
+model.
+
+Numbers are wall-clock on whatever else the machine is doing; the load average is
+printed with them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+from skimage import data  # noqa: E402
+
+from restore import video  # noqa: E402
+from restore.degrade import PRESETS, VideoDegrader  # noqa: E402
+
+HEIGHT, WIDTH, FPS, SAMPLE_RATE = 576, 720, 25, 48000
+TARGET_FPS = 10.0
+
+
+def pal_clip(path: Path, frames: int) -> Path:
+    """A damaged 720×576 clip: a pan across sample pictures, with a stereo tone."""
+    pictures = [data.astronaut(), data.coffee(), data.chelsea(), data.rocket()]
+    strip = np.concatenate([cv2.resize(p, (WIDTH, HEIGHT + 32), interpolation=cv2.INTER_AREA) for p in pictures], axis=1)
+    degrader = VideoDegrader(PRESETS["default"], seed=0, fps=FPS)
+    step = (strip.shape[1] - WIDTH) // max(frames, 1)
+
+    def frame(index: int) -> np.ndarray:
+        top = index % 32
+        return degrader.frame(np.ascontiguousarray(strip[top : top + HEIGHT, index * step : index * step + WIDTH]), index)
+
+    t = np.arange(round(frames / FPS * SAMPLE_RATE)) / SAMPLE_RATE
+    tone = (6000 * np.stack([np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 660 * t)], axis=1)).astype(np.int16)
+    return video.write_frames(path, (frame(i) for i in range(frames)), FPS, codec="h264", audio=tone)
+
+
+def load() -> tuple[object, str]:
+    from restore.inference import Restorer, load_restorer
+    from restore.model import GENERATOR_CONFIGS, build_generator
+    from restore.weights import BUNDLED_FOLDER, WEIGHTS_NAME
+
+    if (Path(BUNDLED_FOLDER) / WEIGHTS_NAME).is_file():
+        restorer = load_restorer(str(BUNDLED_FOLDER))
+        return restorer, f"shipped model ({restorer.description})"
+    config = GENERATOR_CONFIGS["lean"]
+    restorer = Restorer(build_generator(config), {"generator": config.to_dict(), "preprocess": {}})
+    return restorer, "UNTRAINED lean generator (no bundled checkpoint yet; same architecture, same speed)"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--frames", type=int, default=50, help="clip length in frames (default 50: 2 s)")
+    parser.add_argument("--modes", default="frames,fields,bob", help="comma-separated: frames, fields, bob")
+    parser.add_argument("--codec", choices=sorted(video.CODECS), default=video.DEFAULT_CODEC)
+    args = parser.parse_args()
+    modes = [mode.strip() for mode in args.modes.split(",") if mode.strip()]
+    if not modes or set(modes) - {"frames", "fields", "bob"} or args.frames < 1:
+        parser.error("--modes takes frames, fields and/or bob; --frames must be >= 1")
+
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        started = time.perf_counter()
+        clip = pal_clip(folder / "capture.mp4", args.frames)
+        print(f"clip: {args.frames} frames {WIDTH}×{HEIGHT} at {FPS} fps, H.264 + stereo FLAC "
+              f"(made in {time.perf_counter() - started:.1f} s)")
+        restorer, description = load()
+        print(f"model: {description}; line alignment {'on' if restorer.line_alignment else 'off'}")
+        # Trace the network once for both picture sizes, so tracing is not timed.
+        restorer.restore(np.zeros((HEIGHT, WIDTH, 3), np.uint8))
+        restorer.restore(np.zeros((HEIGHT // 2, WIDTH, 3), np.uint8))
+        print(f"machine: {os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f} "
+              "(other work shares these cores); codec " + args.codec)
+        print()
+        print(f"{'':<8} {'':>13} {'':>8} {'':>6}   busy share of the wall time")
+        print(f"{'mode':<8} {'frames in/out':>13} {'seconds':>8} {'fps':>6}   {'decode':>6} {'model':>6} {'encode':>6}")
+        results = {}
+        for mode in modes:
+            report = video.restore_video(
+                clip, folder / f"restored-{mode}.mkv", restorer, fields=mode == "fields",
+                deinterlace="bob" if mode == "bob" else None, codec=args.codec, progress=False,
+            )
+            total = report.seconds
+            shares = [100 * part / total for part in (report.decode_seconds, report.model_seconds, report.encode_seconds)]
+            results[mode] = report.frames_per_second
+            print(f"{mode:<8} {report.frames_in:>6}/{report.frames_out:<6} {total:>8.2f} {report.frames_per_second:>6.2f}   "
+                  + " ".join(f"{share:>5.1f}%" for share in shares))
+        print()
+        print("fps = input frames per second of wall clock (25 fps is real time for PAL). Stages overlap,")
+        print("so their busy shares can add up to more than 100%.")
+        if "frames" in results:
+            verdict = "meets" if results["frames"] >= TARGET_FPS else "misses"
+            print(f"whole frames: {results['frames']:.2f} fps, {verdict} the target of {TARGET_FPS:g} fps on this machine.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

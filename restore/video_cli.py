@@ -1,0 +1,185 @@
+"""The video part of the command line (``python -m restore capture.avi -o OUTDIR``).
+
+`restore/__main__.py` owns the command; this module adds the video options to its
+parser, picks the video files out of its inputs and restores them with `restore.video`:
+each ``INPUT`` video becomes ``OUTDIR/<stem>.mkv`` (or ``<stem>.mp4``/``.mov`` with
+``--codec h264`` where that container can hold the sound; see `restore.video`), every
+frame restored, same frame rate and duration, audio copied untouched. The rules of the
+image CLI hold: inputs are never modified, existing outputs are skipped without
+``--overwrite``, a bad input is one ``error: PATH: REASON`` line and the others still
+run. Ctrl-C keeps the frames done so far as a playable ``<stem>.partial.mkv`` and ends
+the command with status 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+from restore.video import CODECS, DEFAULT_CODEC, VIDEO_SUFFIXES, is_video_path
+
+EXIT_INTERRUPTED = 130
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the video options to the image CLI's parser."""
+    group = parser.add_argument_group(
+        "video inputs",
+        f"Video files ({', '.join(sorted(VIDEO_SUFFIXES))}) are restored frame by frame into OUTDIR/<stem>.mkv: "
+        "same frame rate and duration, audio streams copied untouched, one frame in memory at a time. "
+        "Ctrl-C keeps the frames done so far as a playable OUTDIR/<stem>.partial.mkv.",
+    )
+    group.add_argument("--fields", action="store_true",
+                       help="interlaced video: restore each field (every other line, 50 per second in PAL) on its "
+                            "own and weave them back. Keeps the interlaced structure, frame count and rate (best for "
+                            "archive masters) and treats per-field line jitter where it happened; each field is seen "
+                            "at half height, so fine detail may be a little softer. Default: whole frames")
+    group.add_argument("--deinterlace", choices=("bob",), default=None,
+                       help="bob: make every field a full progressive frame and restore it: 50 frames/s from "
+                            "25i, twice the frames and model time, smooth motion and no combing on computer screens "
+                            "and the web; vertical resolution of a field (fine lines may shimmer). For viewing copies")
+    group.add_argument("--field-order", choices=("auto", "tff", "bff"), default="auto",
+                       help="which field was filmed first: auto reads the stream's flag and assumes top field first "
+                            "when it has none; tff or bff override it (DV is bff). Used by --fields and --deinterlace")
+    group.add_argument("--codec", choices=sorted(CODECS), default=DEFAULT_CODEC,
+                       help="ffv1 (default): lossless FFV1 in .mkv, archival, large. h264: libx264 CRF 16, near-lossless, "
+                            "about a tenth of the size, plays everywhere; keeps an .mp4/.m4v/.mov input's container "
+                            "when it can hold the audio, else .mkv")
+
+
+def check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    if args.fields and args.deinterlace:
+        parser.error("choose --fields or --deinterlace bob, not both")
+
+
+def split_inputs(paths: list[Path], recursive: bool = False) -> tuple[list[Path], list[Path]]:
+    """(video files, the other inputs). A file named with a video suffix is a video; a
+    folder stays with the other inputs (for its images) and also contributes its video
+    files (not hidden; subfolders with ``recursive``)."""
+    videos: set[Path] = set()
+    others: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            others.append(path)
+            videos.update(_videos_in(path, recursive))
+        elif is_video_path(path):
+            videos.add(path)
+        else:
+            others.append(path)
+    return sorted(videos), others
+
+
+def _videos_in(folder: Path, recursive: bool) -> list[Path]:
+    found = []
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        return found  # the image scan reports an unreadable folder
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        try:
+            mode = entry.stat(follow_symlinks=True).st_mode
+        except OSError:
+            continue
+        if stat.S_ISREG(mode) and is_video_path(entry.name):
+            found.append(Path(entry.path))
+        elif recursive and stat.S_ISDIR(mode) and not entry.is_symlink():
+            found.extend(_videos_in(Path(entry.path), recursive))
+    return found
+
+
+def restore_videos(
+    videos: list[Path],
+    outdir: Path,
+    args: argparse.Namespace,
+    get_restorer: Callable[[], object],
+    report: Callable[[object, str], None],
+    message: Callable[[str], None],
+    claimed: dict[str, Path] | None = None,
+) -> tuple[int, int, bool]:
+    """Restore each video into ``outdir``; returns (restored, skipped, interrupted).
+
+    ``get_restorer()`` returns the loaded restorer (or None when it cannot be loaded:
+    the caller has said why); ``report(path, reason)`` records a failed input;
+    ``claimed`` maps output names (casefolded) already taken by other inputs.
+    """
+    from restore import video
+
+    claimed = {} if claimed is None else claimed
+    jobs: list[tuple[Path, Path, video.VideoInfo]] = []
+    skipped = 0
+    for path in videos:
+        try:
+            info = video.probe_video(path)
+        except video.VideoError as error:
+            report(error.path, error.reason)
+            continue
+        output = outdir / f"{path.stem}{video.output_suffix(path, args.codec, info.audio_codecs)}"
+        key = output.name.casefold()
+        if key in claimed:
+            report(path, f"output {output} is already taken by {claimed[key]} (same file name stem); "
+                         "restore it separately or rename it")
+            continue
+        claimed[key] = path
+        if output.exists() and _same_file(path, output):
+            report(path, f"output {output} is the input itself; choose another OUTDIR")
+            continue
+        if output.exists() and not args.overwrite:
+            skipped += 1
+            message(f"skipped: {path}: {output} exists (use --overwrite to replace it)")
+            continue
+        jobs.append((path, output, info))
+    if not jobs:
+        return 0, skipped, False
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        for path, _, _ in jobs:
+            report(path, f"cannot create the output folder {outdir} ({error.strerror or error})")
+        return 0, skipped, False
+    restorer = get_restorer()
+    if restorer is None:
+        return 0, skipped, False
+
+    restored = 0
+    for path, output, info in jobs:
+        interlaced_hint = not args.fields and not args.deinterlace
+        try:
+            result = video.restore_video(
+                path, output, restorer, fields=args.fields, deinterlace=args.deinterlace,
+                field_order=args.field_order, codec=args.codec, pal_aspect=getattr(args, "pal_aspect", False),
+            )
+        except video.VideoInterrupted as interrupted:
+            done = interrupted.report
+            message(f"interrupted: {path}: stopped after {done.frames_in} frames; the restored part is kept, "
+                    f"playable, in {done.output_path}")
+            return restored, skipped, True
+        except video.VideoError as error:
+            report(error.path, error.reason)
+            continue
+        except OSError as error:
+            report(path, f"cannot write {output} ({error.strerror or error})")
+            continue
+        except (ValueError, MemoryError) as error:
+            report(path, f"cannot restore ({error})")
+            continue
+        restored += 1
+        if interlaced_hint and result.interlaced:
+            message(f"note: {path} is interlaced; --fields (keep it interlaced) or --deinterlace bob (50p) "
+                    "may restore motion better")
+        message(f"restored {path} -> {result.output_path}: {result.frames_out} frames at "
+                f"{float(result.frame_rate):g} fps, {result.audio_streams} audio stream(s) copied, "
+                f"{result.frames_per_second:.1f} frames/s")
+    return restored, skipped, False
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
