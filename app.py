@@ -179,6 +179,11 @@ def _stem(path: str | os.PathLike) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in stem)[:80]
 
 
+def _input_error(message: str, title: str = "Error") -> gr.Error:
+    """A `gr.Error` about the user's input: shown in the page, no traceback in the server log."""
+    return gr.Error(message, title=title, print_exception=False)
+
+
 def load_upload(path: str | os.PathLike | None, what: str = "an image") -> LoadedImage:
     """Decode an uploaded file with `restore.images` (EXIF orientation, 16-bit, alpha).
 
@@ -186,26 +191,26 @@ def load_upload(path: str | os.PathLike | None, what: str = "an image") -> Loade
     too many pixels, or an unreadable, corrupt or non-image file.
     """
     if path is None or str(path) == "":
-        raise gr.Error(f"Please upload {what} first (or pick an example).", title="No image")
+        raise _input_error(f"Please upload {what} first (or pick an example).", title="No image")
     path = Path(path)
     try:
         size = path.stat().st_size
     except OSError:
         size = 0  # read_image reports the missing file
     if size > MAX_UPLOAD_MB * 1024 * 1024:
-        raise gr.Error(
+        raise _input_error(
             f"{path.name}: the file is {size / 2**20:.1f} MB, more than the {MAX_UPLOAD_MB} MB limit.",
             title="File too large",
         )
     try:
         return read_image(path, max_pixels=MAX_PIXELS)
     except ImageError as exc:
-        raise gr.Error(f"{path.name}: {exc.reason}", title="Cannot use this file") from None
+        raise _input_error(f"{path.name}: {exc.reason}", title="Cannot use this file") from None
 
 
 def _user_error(exc: ValueError, name: str = "") -> gr.Error:
     """A library ValueError (e.g. an image below the minimum size) as a message for the user."""
-    return gr.Error(f"{name}: {exc}" if name else str(exc), title="Cannot process this image")
+    return _input_error(f"{name}: {exc}" if name else str(exc), "Cannot process this image")
 
 
 # --------------------------------------------------------------------------------------------
@@ -260,9 +265,9 @@ def restore_batch(paths, pal_aspect: bool = False, progress=_no_progress) -> tup
     """
     paths = [p for p in (paths or []) if p]
     if not paths:
-        raise gr.Error("Please upload one or more images first.", title="No images")
+        raise _input_error("Please upload one or more images first.", title="No images")
     if len(paths) > MAX_BATCH:
-        raise gr.Error(f"{len(paths)} files: at most {MAX_BATCH} images per batch.", title="Too many files")
+        raise _input_error(f"{len(paths)} files: at most {MAX_BATCH} images per batch.", title="Too many files")
     progress(0.0, desc="Loading the model…")
     MODEL.get()
     folder = _output_dir()
@@ -286,7 +291,7 @@ def restore_batch(paths, pal_aspect: bool = False, progress=_no_progress) -> tup
         pngs.append(png)
     progress((len(paths), len(paths)), desc="Done", unit="images")
     if not pngs:
-        raise gr.Error("No image could be restored:\n" + "\n".join(problems), title="Nothing restored")
+        raise _input_error("No image could be restored:\n" + "\n".join(problems), title="Nothing restored")
     report = f"Restored {len(pngs)} of {len(paths)} images."
     if problems:
         report += "\n\nSkipped:\n" + "\n".join(f"- {p}" for p in problems)
@@ -299,7 +304,7 @@ def settings_from_values(strengths: dict[str, float] | list[float], tint_hue: fl
     if not isinstance(strengths, dict):
         strengths = list(strengths)
         if len(strengths) != len(ARTIFACT_NAMES):
-            raise gr.Error(f"expected {len(ARTIFACT_NAMES)} artifact strengths, got {len(strengths)}")
+            raise _input_error(f"expected {len(ARTIFACT_NAMES)} artifact strengths, got {len(strengths)}")
         strengths = dict(zip(ARTIFACT_NAMES, strengths))
     values: dict[str, Any] = {name: float(value or 0.0) for name, value in strengths.items()}
     if tint_hue is not None:
@@ -307,16 +312,16 @@ def settings_from_values(strengths: dict[str, float] | list[float], tint_hue: fl
     try:
         return DegradeSettings(**values)
     except (TypeError, ValueError) as exc:
-        raise gr.Error(f"Invalid degradation settings: {exc}", title="Invalid settings") from None
+        raise _input_error(f"Invalid degradation settings: {exc}", title="Invalid settings") from None
 
 
 def _seed(seed) -> int:
     try:
         value = int(seed or 0)
     except (TypeError, ValueError):
-        raise gr.Error(f"The seed must be a whole number, got {seed!r}.", title="Invalid seed") from None
+        raise _input_error(f"The seed must be a whole number, got {seed!r}.", title="Invalid seed") from None
     if value < 0:
-        raise gr.Error(f"The seed must be 0 or more, got {value}.", title="Invalid seed")
+        raise _input_error(f"The seed must be 0 or more, got {value}.", title="Invalid seed")
     return value
 
 
@@ -333,7 +338,7 @@ def degrade_image(path, settings: DegradeSettings, seed: int = 0) -> str:
 def preset_values(name: str) -> list[float]:
     """The slider values of a preset: the artifact strengths in order, then the tint hue."""
     if name not in PRESETS:
-        raise gr.Error(f"Unknown preset {name!r}; choose one of {', '.join(PRESETS)}.")
+        raise _input_error(f"Unknown preset {name!r}; choose one of {', '.join(PRESETS)}.")
     settings = PRESETS[name]
     return [round(float(v), 2) for v in settings.strengths().values()] + [round(float(settings.tint_hue))]
 
@@ -352,7 +357,7 @@ def _fit_pair(a: np.ndarray, b: np.ndarray, resize: bool, names: tuple[str, str]
         return b
     (ha, wa), (hb, wb) = a.shape[:2], b.shape[:2]
     if not resize:
-        raise gr.Error(
+        raise _input_error(
             f"The images differ in size: {names[0]} is {wa}×{ha}, {names[1]} is {wb}×{hb}. "
             "Tick “Resize B to A's size” to compare them anyway.",
             title="Different sizes",
@@ -416,7 +421,7 @@ def run_study(path, preset: str = DEFAULT_PRESET, seed: int = EXAMPLE_SEED, prog
     """
     clean = load_upload(path, "a clean image").rgb
     if preset not in PRESETS:
-        raise gr.Error(f"Unknown preset {preset!r}; choose one of {', '.join(PRESETS)}.")
+        raise _input_error(f"Unknown preset {preset!r}; choose one of {', '.join(PRESETS)}.")
     progress(0.1, desc="Degrading…")
     try:
         bad = degrade(clean, PRESETS[preset], seed=_seed(seed))
@@ -626,16 +631,23 @@ def build_demo(examples: ExampleSet | None = None) -> gr.Blocks:
                                 "Download degraded PNG", value=first_degraded, elem_id="degrade-download"
                             )
                             d_send = gr.Button("Send to Restore →", elem_id="degrade-send")
-                gr.Markdown("**Artifacts**: strength 0 = off, 1 = strongest. The preview updates when you release a slider.")
+                gr.Markdown(
+                    "**Artifacts**: strength 0 = off, 1 = strongest. "
+                    "The preview updates when you release a slider."
+                )
                 defaults = preset_values(DEFAULT_PRESET)
                 sliders: list[gr.Slider] = []
                 per_row = 4
                 for start in range(0, len(ARTIFACT_NAMES), per_row):
                     with gr.Row():
-                        for name, value in zip(ARTIFACT_NAMES[start : start + per_row], defaults[start : start + per_row]):
+                        for index in range(start, min(start + per_row, len(ARTIFACT_NAMES))):
+                            name = ARTIFACT_NAMES[index]
                             label, info = artifact_label(name)
                             sliders.append(
-                                gr.Slider(0.0, 1.0, value=value, step=0.01, label=label, info=info, elem_id=f"slider-{name}")
+                                gr.Slider(
+                                    0.0, 1.0, value=defaults[index], step=0.01, label=label, info=info,
+                                    elem_id=f"slider-{name}",
+                                )
                             )
                 with gr.Row():
                     d_hue = gr.Slider(
@@ -645,13 +657,18 @@ def build_demo(examples: ExampleSet | None = None) -> gr.Blocks:
 
             # ---------------------------------------------------------------- Compare
             with gr.Tab("Compare", id="compare", elem_id="tab-compare"):
-                gr.Markdown("### Two images: SSIM, PSNR and where they differ\nThe SSIM map is dark where the images differ and yellow where they match.")
+                gr.Markdown(
+                    "### Two images: SSIM, PSNR and where they differ\n"
+                    "The SSIM map is dark where the images differ and yellow where they match."
+                )
                 with gr.Row():
                     c_a = image_input("Image A (reference)", "compare-a", value=first_clean)
                     c_b = image_input("Image B", "compare-b", value=first_degraded)
                     c_map = _image_output("SSIM map", "compare-map")
                 with gr.Row():
-                    c_resize = gr.Checkbox(label="Resize B to A's size", info="when their sizes differ", elem_id="compare-resize")
+                    c_resize = gr.Checkbox(
+                        label="Resize B to A's size", info="when their sizes differ", elem_id="compare-resize"
+                    )
                     c_button = gr.Button("Compare", variant="primary", elem_id="compare-button")
                 with gr.Row():
                     c_ssim = gr.Number(label="SSIM", info="1 = identical", interactive=False, elem_id="compare-ssim")
@@ -669,7 +686,9 @@ def build_demo(examples: ExampleSet | None = None) -> gr.Blocks:
                     with gr.Column():
                         s_input = image_input("Clean image", "study-input", value=first_clean)
                         with gr.Row():
-                            s_preset = gr.Dropdown(presets, value=DEFAULT_PRESET, label="Preset", elem_id="study-preset")
+                            s_preset = gr.Dropdown(
+                                presets, value=DEFAULT_PRESET, label="Preset", elem_id="study-preset"
+                            )
                             s_seed = gr.Number(EXAMPLE_SEED, label="Seed", precision=0, minimum=0, elem_id="study-seed")
                         s_button = gr.Button("Degrade and restore", variant="primary", elem_id="study-button")
                     s_degraded = _image_output("Degraded", "study-degraded")
@@ -680,7 +699,10 @@ def build_demo(examples: ExampleSet | None = None) -> gr.Blocks:
                 )
                 s_summary = gr.Markdown(label="Summary", elem_id="study-summary")
                 if examples.clean:
-                    gr.Examples([[p] for p in examples.clean], inputs=[s_input], example_labels=labels, label="Clean examples")
+                    gr.Examples(
+                        [[p] for p in examples.clean], inputs=[s_input], example_labels=labels,
+                        label="Clean examples",
+                    )
 
         # ------------------------------------------------------------------------ events
         model_events = {"concurrency_id": "model", "concurrency_limit": 1}
@@ -724,7 +746,10 @@ def build_demo(examples: ExampleSet | None = None) -> gr.Blocks:
                 return None, None
             return degrade_event(image, *values)
 
-        d_input.change(new_clean_image, degrade_inputs, [d_output, d_download], api_visibility="private", trigger_mode="always_last")
+        d_input.change(
+            new_clean_image, degrade_inputs, [d_output, d_download], api_visibility="private",
+            trigger_mode="always_last",
+        )
 
         def preset_event(name):
             if name == CUSTOM:
@@ -745,7 +770,7 @@ def build_demo(examples: ExampleSet | None = None) -> gr.Blocks:
 
         def send_event(degraded):
             if not degraded:
-                raise gr.Error("There is no degraded image to send yet.", title="Nothing to send")
+                raise _input_error("There is no degraded image to send yet.", title="Nothing to send")
             return degraded, gr.Tabs(selected="restore")
 
         d_send.click(send_event, d_output, [r_input, tabs], api_visibility="private", queue=False)
@@ -756,8 +781,9 @@ def build_demo(examples: ExampleSet | None = None) -> gr.Blocks:
 
         c_button.click(
             compare_event, [c_a, c_b, c_resize], [c_ssim, c_psnr, c_map, c_summary], api_name="compare",
-            api_description="SSIM, PSNR (dB; infinite for identical images) and SSIM heat-map of "
-            "two images. Different sizes are an error unless resize is true.",
+            api_description=f"SSIM, PSNR (dB; {PSNR_CAP_DB:g} for identical images) and the SSIM "
+            "heat-map of two images, and a one-line summary. Different sizes are an error unless "
+            "resize is true (B is then resized to A's size).",
         )
 
         def study_event(image, preset, seed, progress=gr.Progress()):

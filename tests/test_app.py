@@ -7,7 +7,6 @@ in-process on a free localhost port with a tiny untrained model, so they check t
 
 from __future__ import annotations
 
-import io
 import socket
 from pathlib import Path
 
