@@ -1,12 +1,14 @@
 """VHS/PAL frame restoration: the Gradio web app (also a Hugging Face Space).
 
-Three tabs:
+Four tabs:
 
 * **Restore**: one image (or several) through the shipped Pix2Pix generator; a before/after
   slider and the restored PNG to download. An option treats the input as PAL anamorphic
   (720×576 non-square pixels).
 * **Degrade**: the VHS/PAL simulator with one slider per artifact, presets, a seed and a
   "random" button; the preview updates when a slider is released and can be sent to Restore.
+* **Video**: a short clip (up to 10 s) restored frame by frame, with its sound; before and after
+  players. Whole captures go through ``python -m restore``.
 * **Compare**: SSIM, PSNR and an SSIM heat-map of two images, and a small study: one clean
   image is degraded, restored, and both are scored against the original.
 
@@ -14,7 +16,7 @@ This file is UI only: every image operation is a call into the `restore` package
 handler functions come first (they take file paths and settings and return file paths,
 numbers and tables, so they can be tested without a browser), then the layout in
 `build_demo`, then the events with their API names: ``restore``, ``restore_batch``,
-``degrade``, ``compare`` and ``study`` (all callable with ``gradio_client``).
+``degrade``, ``compare``, ``study`` and ``restore_video`` (all callable with ``gradio_client``).
 
 Run ``python app.py`` and open http://localhost:7860 (no network needed). The model is loaded
 on first use, once, from ``$VHS_RESTORE_MODEL`` (a folder or ``hf://owner/name@rev``) or the
@@ -296,6 +298,87 @@ def restore_batch(paths, pal_aspect: bool = False, progress=_no_progress) -> tup
     if problems:
         report += "\n\nSkipped:\n" + "\n".join(f"- {p}" for p in problems)
     return gallery, pngs, report
+
+
+# --------------------------------------------------------------------------------------------
+# Video: short clips here; whole captures go through the command line
+# --------------------------------------------------------------------------------------------
+MAX_VIDEO_SECONDS = 10
+MAX_VIDEO_FRAMES = 250  # 10 s of PAL
+VIDEO_MODES = [  # (label, mode): see restore/video.py for the trade-offs
+    ("Whole frames", "frames"),
+    ("Each field on its own (interlaced, keeps 25i)", "fields"),
+    ("Deinterlace to 50p (bob)", "bob"),
+]
+
+
+def restore_video_clip(path, mode: str = "frames", progress=_no_progress) -> tuple[str, str]:
+    """Restore a short video clip: at most ``MAX_VIDEO_SECONDS`` and ``MAX_VIDEO_FRAMES``.
+
+    ``mode``: "frames", "fields" or "bob" (`restore.video`). Returns ``(before, after)``:
+    the input re-encoded as H.264 for the browser, and the restored clip with the same frame
+    rate, duration and sound (bob: 50 frames/s). Both are MP4 when MP4 can hold the clip's
+    sound (copied untouched), else Matroska. Raises `gr.Error` for a missing, oversize,
+    unreadable, truncated or too long clip.
+    """
+    from restore import video
+
+    if mode not in {value for _, value in VIDEO_MODES}:
+        raise _input_error(f"Unknown mode {mode!r}: use frames, fields or bob.", title="Bad option")
+    if path is None or str(path) == "":
+        raise _input_error("Please upload a video clip first.", title="No video")
+    path = Path(path)
+    name = path.name
+    try:
+        size = path.stat().st_size
+    except OSError:
+        size = 0  # probe_video reports the missing file
+    if size > MAX_UPLOAD_MB * 1024 * 1024:
+        raise _input_error(
+            f"{name}: the file is {size / 2**20:.1f} MB, more than the {MAX_UPLOAD_MB} MB limit.",
+            title="File too large",
+        )
+    try:
+        info = video.probe_video(path)
+    except video.VideoError as exc:
+        raise _input_error(f"{name}: {exc.reason}", title="Cannot use this file") from None
+    seconds = info.duration if info.duration else (info.frames / info.frame_rate if info.frames else None)
+    if (seconds and seconds > MAX_VIDEO_SECONDS + 0.02) or (info.frames and info.frames > MAX_VIDEO_FRAMES):
+        raise _input_error(
+            f"{name}: the clip is {float(seconds or 0):.1f} s long ({info.frames} frames); the app restores clips "
+            f"of up to {MAX_VIDEO_SECONDS} s ({MAX_VIDEO_FRAMES} frames). Trim it, or restore the whole "
+            f"capture with the command line: python -m restore {name} -o OUTDIR",
+            title="Clip too long",
+        )
+    if info.width * info.height > MAX_PIXELS:
+        raise _input_error(f"{name}: {info.width}×{info.height} frames are larger than the app allows.",
+                           title="Frames too large")
+    suffix = video.output_suffix("clip.mp4", "h264", info.audio_codecs)
+    folder, stem = _output_dir(), _stem(path)
+    if not MODEL.loaded:
+        progress(0.0, desc="Loading the model (first use)…")
+    restorer = MODEL.get()
+    pictures = (info.frames or MAX_VIDEO_FRAMES) * (1 if mode == "frames" else 2)
+    done = [0]
+
+    def restore_picture(rgb):
+        with MODEL.run_lock:
+            restored = restorer.restore(rgb)
+        done[0] += 1
+        progress((min(done[0], pictures), pictures), desc="Restoring", unit="pictures")
+        return restored
+
+    try:
+        before = video.transform_video(path, folder / f"{stem}_input{suffix}", lambda rgb: rgb, codec="h264",
+                                       progress=False, max_frames=MAX_VIDEO_FRAMES)
+        after = video.restore_video(path, folder / f"{stem}_restored{suffix}", restore_picture,
+                                    fields=mode == "fields", deinterlace="bob" if mode == "bob" else None,
+                                    codec="h264", progress=False, max_frames=MAX_VIDEO_FRAMES)
+    except video.VideoError as exc:
+        raise _input_error(f"{name}: {exc.reason}", title="Cannot use this file") from None
+    except ValueError as exc:
+        raise _user_error(exc, name) from None
+    return str(before.output_path), str(after.output_path)
 
 
 def settings_from_values(strengths: dict[str, float] | list[float], tint_hue: float | None = None) -> DegradeSettings:
@@ -704,6 +787,27 @@ def build_demo(examples: ExampleSet | None = None) -> gr.Blocks:
                         label="Clean examples",
                     )
 
+            # ---------------------------------------------------------------- Video
+            with gr.Tab("Video", id="video", elem_id="tab-video"):
+                gr.Markdown(
+                    f"### Short clips\nUp to {MAX_VIDEO_SECONDS} s ({MAX_VIDEO_FRAMES} frames). Every frame is "
+                    "restored; frame rate, duration and sound are kept. Whole captures: "
+                    "`python -m restore capture.avi -o OUTDIR` (same options, no length limit)."
+                )
+                with gr.Row():
+                    with gr.Column():
+                        v_input = gr.Video(label="VHS clip", sources=["upload"], elem_id="video-input")
+                        v_mode = gr.Radio(
+                            VIDEO_MODES, value="frames", label="Interlaced video",
+                            info="whole frames: fastest; each field: keeps the interlaced structure (archive "
+                            "masters); bob: smooth 50p for screens, twice the work",
+                            elem_id="video-mode",
+                        )
+                        v_button = gr.Button("Restore clip", variant="primary", elem_id="video-button")
+                    with gr.Column():
+                        v_before = gr.Video(label="Before", interactive=False, elem_id="video-before")
+                        v_after = gr.Video(label="After (restored)", interactive=False, elem_id="video-after")
+
         # ------------------------------------------------------------------------ events
         model_events = {"concurrency_id": "model", "concurrency_limit": 1}
 
@@ -796,6 +900,16 @@ def build_demo(examples: ExampleSet | None = None) -> gr.Blocks:
             api_name="study",
             api_description="Degrade a clean image with a preset and seed, restore it, and score "
             "clean vs degraded and clean vs restored (SSIM, PSNR).",
+            **model_events,
+        )
+
+        def video_event(clip, mode, progress=gr.Progress()):
+            return restore_video_clip(clip, mode, progress)
+
+        v_button.click(
+            video_event, [v_input, v_mode], [v_before, v_after], api_name="restore_video",
+            api_description=f"Restore a short video clip (up to {MAX_VIDEO_SECONDS} s): mode frames, fields or "
+            "bob. Returns the input and the restored clip (H.264; the sound copied).",
             **model_events,
         )
 

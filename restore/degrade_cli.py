@@ -118,7 +118,7 @@ def _degrade_video(args, settings, output: Path) -> int:
                  f"{interrupted.report.output_path}")
         return EXIT_INTERRUPTED
     except video.VideoError as error:
-        _message(f"error: {error.path}: {error.reason}")
+        _message(f"error: {error.path}: {error.full_reason}")
         return EXIT_FAILED
     except ValueError as error:
         _message(f"error: {output}: {error}")

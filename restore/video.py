@@ -155,6 +155,13 @@ class VideoError(ValueError):
         self.partial_path = partial_path
         super().__init__(f"{path}: {reason}")
 
+    @property
+    def full_reason(self) -> str:
+        """The reason, plus where the frames done before the failure were kept, if anywhere."""
+        if self.partial_path is None:
+            return self.reason
+        return f"{self.reason}; the frames read before that were processed and kept in {self.partial_path}"
+
     def __reduce__(self):
         return (type(self), (self.path, self.reason, self.partial_path))
 
@@ -592,8 +599,7 @@ class _Run:
             raise KeyboardInterrupt
         if failure is not None:
             failure.partial_path = final
-            failure.reason += f"; the {self.frames_in} frames read before that were processed and kept in {final}"
-            failure.args = (f"{failure.path}: {failure.reason}",)
+            failure.args = (f"{failure.path}: {failure.full_reason}",)
             raise failure
         return report
 

@@ -117,7 +117,7 @@ def restore_videos(
         try:
             info = video.probe_video(path)
         except video.VideoError as error:
-            report(error.path, error.reason)
+            report(error.path, error.full_reason)
             continue
         output = outdir / f"{path.stem}{video.output_suffix(path, args.codec, info.audio_codecs)}"
         key = output.name.casefold()
@@ -160,7 +160,7 @@ def restore_videos(
                     f"playable, in {done.output_path}")
             return restored, skipped, True
         except video.VideoError as error:
-            report(error.path, error.reason)
+            report(error.path, error.full_reason)
             continue
         except OSError as error:
             report(path, f"cannot write {output} ({error.strerror or error})")

@@ -1,0 +1,108 @@
+"""The app's Video tab: its handler as a plain function with a fake restorer (no
+TensorFlow), the length cap, bad uploads, and the ``restore_video`` API name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import cv2
+import gradio as gr
+import numpy as np
+import pytest
+from skimage import data
+
+import app
+from restore import video
+
+FPS = 25
+
+
+class Negative:
+    description = "fake model"
+    fallback_reason = None
+
+    def restore(self, rgb, pal_aspect=False):
+        return 255 - rgb
+
+
+@pytest.fixture
+def fake_model():
+    app.MODEL.set(Negative())
+    yield
+    app.MODEL.set(None)
+
+
+def clip(path: Path, frames: int, audio: bool = True) -> Path:
+    picture = cv2.resize(data.astronaut(), (96, 64), interpolation=cv2.INTER_AREA)
+    tone = (3000 * np.sin(np.arange(round(frames / FPS * 48000)) / 8)).astype(np.int16) if audio else None
+    return video.write_frames(path, [np.roll(picture, 2 * i, axis=1) for i in range(frames)], FPS, codec="h264", audio=tone)
+
+
+def count_frames(path) -> tuple[int, bool]:
+    with av.open(str(path)) as container:
+        has_audio = bool(container.streams.audio)
+        return sum(1 for _ in container.decode(video=0)), has_audio
+
+
+@pytest.mark.parametrize("mode, factor", [("frames", 1), ("fields", 1), ("bob", 2)])
+def test_clip_is_restored_with_its_sound(fake_model, tmp_path, mode, factor):
+    before, after = app.restore_video_clip(str(clip(tmp_path / "clip.mp4", 6)), mode)
+    assert Path(before).suffix == Path(after).suffix == ".mp4"  # H.264 + AAC: plays in a browser
+    assert count_frames(before) == (6, True)
+    assert count_frames(after) == (6 * factor, True)
+    with av.open(after) as container:
+        first = next(container.decode(video=0)).to_ndarray(format="rgb24")
+    with av.open(before) as container:
+        original = next(container.decode(video=0)).to_ndarray(format="rgb24")
+    if mode != "bob":
+        assert np.abs(first.astype(int) - (255 - original.astype(int))).mean() < 8
+
+
+def test_too_long_a_clip_is_refused_with_a_clear_message(fake_model, tmp_path, monkeypatch):
+    monkeypatch.setattr(app, "MAX_VIDEO_SECONDS", 0.2)
+    monkeypatch.setattr(app, "MAX_VIDEO_FRAMES", 5)
+    with pytest.raises(gr.Error, match=r"clip is 0\.4 s long.*python -m restore"):
+        app.restore_video_clip(str(clip(tmp_path / "long.mp4", 10, audio=False)))
+
+
+def test_bad_uploads_are_clear_errors(fake_model, tmp_path):
+    fake = tmp_path / "notes.mp4"
+    fake.write_text("not a video")
+    with pytest.raises(gr.Error, match="notes.mp4.*not a readable video"):
+        app.restore_video_clip(str(fake))
+    with pytest.raises(gr.Error, match="upload a video"):
+        app.restore_video_clip(None)
+    with pytest.raises(gr.Error, match="Unknown mode"):
+        app.restore_video_clip(str(fake), "weave")
+
+
+def test_the_video_event_has_its_api_name():
+    names = {getattr(fn, "api_name", None) for fn in app.demo.fns.values()}
+    assert "restore_video" in names
+
+
+def test_api_restore_video_through_gradio_client(tmp_path):
+    import socket
+
+    from gradio_client import Client, handle_file
+
+    app.MODEL.set(Negative())
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    app.demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **app.LAUNCH_OPTIONS)
+    api = None
+    try:
+        api = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        endpoints = api.view_api(return_format="dict", print_info=False)["named_endpoints"]
+        assert "/restore_video" in endpoints
+        source = clip(tmp_path / "clip.mp4", 4)
+        before, after = api.predict(handle_file(str(source)), "fields", api_name="/restore_video")
+        paths = [item["video"] if isinstance(item, dict) else item for item in (before, after)]
+        assert count_frames(paths[1]) == (4, True)
+    finally:
+        if api is not None:
+            api.close()
+        app.demo.close()
+        app.MODEL.set(None)
