@@ -120,6 +120,10 @@ def push_to_hub(folder: Path, repo_id: str, private: bool = False) -> str:
     from huggingface_hub import HfApi
     from huggingface_hub.errors import HfHubHTTPError
 
+    try:  # huggingface_hub's HTTP client: its connection errors are not OSErrors
+        from httpx2 import HTTPError as ClientError
+    except ImportError:
+        ClientError = OSError
     api = HfApi()
     try:
         api.create_repo(repo_id, repo_type="model", private=private, exist_ok=True)
@@ -128,7 +132,7 @@ def push_to_hub(folder: Path, repo_id: str, private: bool = False) -> str:
             allow_patterns=[WEIGHTS_NAME, CONFIG_NAME, CARD_NAME, "*.png"],
             commit_message="Upload VHS restoration generator",
         )
-    except (HfHubHTTPError, OSError) as error:
+    except (HfHubHTTPError, OSError, ClientError) as error:
         raise RuntimeError(
             f"could not push {folder} to the Hugging Face Hub as {repo_id}: {error}. "
             "The model is saved locally; upload it later with "

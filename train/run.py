@@ -10,6 +10,7 @@ it uses `tf.distribute.MirroredStrategy`, and on a cluster (``TF_CONFIG`` set)
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import math
@@ -83,9 +84,13 @@ class TrainConfig:
             raise ValueError(f"--config must be one of {sorted(GENERATOR_CONFIGS)} or a JSON object, got {self.generator!r}") from None
 
 
+@functools.cache
 def choose_strategy() -> tf.distribute.Strategy:
     """TF's own distribution: multi-worker from TF_CONFIG, mirrored over several GPUs
-    (or several logical CPUs in tests), else the default single-device strategy."""
+    (or several logical CPUs in tests), else the default single-device strategy.
+
+    Made once per process: a second MirroredStrategy over the same devices reuses the
+    first one's collective keys, and its all-reduce then fails with a shape mismatch."""
     if os.environ.get("TF_CONFIG"):
         return tf.distribute.MultiWorkerMirroredStrategy()
     gpus = tf.config.list_logical_devices("GPU")

@@ -1,0 +1,164 @@
+"""Training speed of the shipped lean generator against the seed-size pix2pix one.
+
+    python bench/train_speed.py [--batch 4] [--crop 256] [--warmup 3] [--steps 10]
+
+Both generators (``GENERATOR_CONFIGS["lean"]`` and ``["pix2pix"]``: 64 base filters,
+7 levels) train at the same batch and crop, each first with the supervised losses only
+(L1 + SSIM, how training starts) and then with the PatchGAN discriminator added
+(pix2pix). Every run is `train.pix2pix.Pix2Pix.fit` on an in-memory `tf.data` dataset
+of one fixed random batch, so only the training step is timed, not data loading. The
+first ``--warmup`` steps (tracing, graph optimisation, first allocations) are left
+out; the rate is ``--steps`` divided by the time from the end of the last warm-up step
+to the end of the last timed one. The loss weights and optimisers are those of
+``python -m train``; mixed precision and XLA follow the same ``auto`` rule (on with a
+GPU). The pix2pix generator needs crops that are a multiple of 2**7 = 128.
+
+Figures are wall-clock and only as good as the machine is quiet: on a shared CPU they
+move with whatever else runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from restore.model import GENERATOR_CONFIGS, DiscriminatorConfig, build_discriminator, build_generator  # noqa: E402
+from train.pix2pix import Pix2Pix  # noqa: E402
+from train.run import TrainConfig  # noqa: E402
+
+DEFAULTS = TrainConfig(data="", out="")  # the training script's loss weights and learning rates
+MODES = {"L1+SSIM": False, "L1+SSIM+GAN": True}
+
+
+class _StepClock(keras.callbacks.Callback):
+    """Wall-clock time at the end of every training step."""
+
+    def __init__(self):
+        super().__init__()
+        self.ends: list[float] = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.ends.append(time.perf_counter())
+
+
+def measure(config_name: str, gan: bool, batch: int, crop: int, warmup: int, steps: int, xla: bool) -> dict:
+    """Steps per second of one configuration; also its parameter counts."""
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(0)
+    generator = build_generator(GENERATOR_CONFIGS[config_name])
+    discriminator = build_discriminator(DiscriminatorConfig()) if gan else None
+    generator_optimizer = keras.optimizers.Adam(DEFAULTS.learning_rate, beta_1=0.5 if gan else 0.9)
+    discriminator_optimizer = keras.optimizers.Adam(DEFAULTS.discriminator_learning_rate, beta_1=0.5) if gan else None
+    if keras.mixed_precision.global_policy().name == "mixed_float16":
+        generator_optimizer = keras.optimizers.LossScaleOptimizer(generator_optimizer)
+        if discriminator_optimizer is not None:
+            discriminator_optimizer = keras.optimizers.LossScaleOptimizer(discriminator_optimizer)
+    model = Pix2Pix(generator, discriminator)
+    model.compile(
+        generator_optimizer, discriminator_optimizer,
+        l1_weight=DEFAULTS.l1_weight, ssim_weight=DEFAULTS.ssim_weight, gan_weight=DEFAULTS.gan_weight,
+        jit_compile=xla,
+    )
+
+    # One fixed random batch, repeated: (degraded, clean) float32 batch×crop×crop×3 in [0, 1].
+    rng = np.random.default_rng(0)
+    clean = rng.random((batch, crop, crop, 3), dtype=np.float32)
+    degraded = np.clip(clean + rng.normal(0.0, 0.1, clean.shape), 0.0, 1.0).astype(np.float32)
+    dataset = tf.data.Dataset.from_tensors((degraded, clean)).repeat().prefetch(2)
+
+    clock = _StepClock()
+    started = time.perf_counter()
+    model.fit(dataset, epochs=1, steps_per_epoch=warmup + steps, callbacks=[clock], shuffle=False, verbose=0)
+    timed = clock.ends[-1] - clock.ends[warmup - 1]
+    return {
+        "steps_per_second": steps / timed,
+        "seconds_per_step": timed / steps,
+        "warmup_seconds": clock.ends[warmup - 1] - started,
+        "generator_parameters": generator.count_params(),
+        "discriminator_parameters": discriminator.count_params() if discriminator is not None else 0,
+    }
+
+
+def _device() -> str:
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        names = {tf.config.experimental.get_device_details(gpu).get("device_name", "GPU") for gpu in gpus}
+        return f"{len(gpus)} GPU(s): {', '.join(sorted(names))}"
+    return f"CPU, {os.cpu_count()} logical cores ({platform.processor() or platform.machine()})"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--batch", type=int, default=4, help="batch size for every configuration (default 4)")
+    parser.add_argument("--crop", type=int, default=256, help="square crop in pixels, a multiple of 128 (default 256)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed steps first (default 3)")
+    parser.add_argument("--steps", type=int, default=10, help="timed steps (default 10)")
+    parser.add_argument("--configs", default="lean,pix2pix", help="generator configs to compare (default lean,pix2pix)")
+    parser.add_argument("--mixed-precision", choices=("auto", "on", "off"), default="auto", help="float16 compute (default: on with a GPU)")
+    parser.add_argument("--xla", choices=("auto", "on", "off"), default="auto", help="XLA compilation (default: on with a GPU)")
+    arguments = parser.parse_args(argv)
+
+    names = [name.strip() for name in arguments.configs.split(",") if name.strip()]
+    unknown = [name for name in names if name not in GENERATOR_CONFIGS]
+    if unknown or not names:
+        parser.error(f"--configs: unknown {unknown}; choose from {sorted(GENERATOR_CONFIGS)}")
+    if arguments.batch < 1 or arguments.warmup < 1 or arguments.steps < 1:
+        parser.error("--batch, --warmup and --steps must be >= 1")
+    for name in names:
+        multiple = GENERATOR_CONFIGS[name].multiple
+        if arguments.crop < multiple or arguments.crop % multiple:
+            parser.error(f"--crop {arguments.crop}: the {name} generator needs a multiple of {multiple}")
+
+    gpu = bool(tf.config.list_physical_devices("GPU"))
+    mixed = {"on": True, "off": False, "auto": gpu}[arguments.mixed_precision]
+    xla = {"on": True, "off": False, "auto": gpu}[arguments.xla]
+    if mixed:
+        keras.mixed_precision.set_global_policy("mixed_float16")
+
+    print(
+        f"Training speed: batch {arguments.batch}, crop {arguments.crop}×{arguments.crop}, "
+        f"{arguments.warmup} warm-up + {arguments.steps} timed steps"
+    )
+    print(f"Device: {_device()}; {'mixed float16' if mixed else 'float32'}, XLA {'on' if xla else 'off'}")
+    print()
+
+    results: dict[tuple[str, str], dict] = {}
+    print(f"{'generator':<10} {'losses':<12} {'G params':>10} {'D params':>10} {'warm-up s':>10} {'s/step':>9} {'steps/s':>9}")
+    for name in names:
+        for mode, gan in MODES.items():
+            result = measure(name, gan, arguments.batch, arguments.crop, arguments.warmup, arguments.steps, xla)
+            results[name, mode] = result
+            discriminator = f"{result['discriminator_parameters'] / 1e6:.2f} M" if gan else "-"
+            print(
+                f"{name:<10} {mode:<12} {result['generator_parameters'] / 1e6:>8.2f} M {discriminator:>10} "
+                f"{result['warmup_seconds']:>10.1f} {result['seconds_per_step']:>9.3f} {result['steps_per_second']:>9.2f}",
+                flush=True,
+            )
+
+    print()
+    print("Steps per second, side by side" + (f" (ratio {names[0]} / {names[1]})" if len(names) == 2 else ""))
+    header = f"{'losses':<12} " + " ".join(f"{name:>10}" for name in names)
+    if len(names) == 2:
+        header += f" {'ratio':>8}"
+    print(header)
+    for mode in MODES:
+        rates = [results[name, mode]["steps_per_second"] for name in names]
+        line = f"{mode:<12} " + " ".join(f"{rate:>10.2f}" for rate in rates)
+        if len(names) == 2:
+            line += f" {rates[0] / rates[1]:>7.1f}×"
+        print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
