@@ -396,3 +396,19 @@ def test_frame_rate_from_a_non_integer_rate(tmp_path):
     facts = stream_facts(tmp_path / "out.mkv")
     assert report.frame_rate == rate and facts["frames"] == 6
     assert facts["duration"] == pytest.approx(6 / float(rate), abs=2e-3)
+
+
+def test_pal_aspect_gives_square_pixels(tmp_path):
+    clip = video.write_frames(tmp_path / "pal.mkv", clean_frames(3, 48, 720), FPS, codec="ffv1")
+
+    class Widening:
+        def restore(self, rgb, pal_aspect=False):
+            assert pal_aspect
+            return cv2.resize(rgb, (round(rgb.shape[1] * 768 / 720), rgb.shape[0]), interpolation=cv2.INTER_AREA)
+
+    report = video.restore_video(clip, tmp_path / "square.mkv", Widening(), fields=True, pal_aspect=True, progress=False)
+    with av.open(str(tmp_path / "square.mkv")) as container:
+        stream = container.streams.video[0]
+        assert (stream.width, stream.height) == (768, 48)
+        assert stream.sample_aspect_ratio in (None, Fraction(1, 1))
+    assert report.frames_out == 3
