@@ -114,8 +114,7 @@ def _degrade_video(args, settings, output: Path) -> int:
         report = video.transform_video(args.input, output, damage, codec=codec, max_frames=args.max_frames,
                                        description="degrading")
     except video.VideoInterrupted as interrupted:
-        _message(f"interrupted: {interrupted.report.frames_out} frames written; the partial clip is "
-                 f"{interrupted.report.output_path}")
+        _message(f"interrupted: {args.input}: {interrupted.describe()}")
         return EXIT_INTERRUPTED
     except video.VideoError as error:
         _message(f"error: {error.path}: {error.full_reason}")

@@ -193,7 +193,8 @@ class VideoReport:
     conversion, encoding, muxing and the audio copy. The slowest stage sets the pace."""
 
     input_path: Path
-    output_path: Path             # the finished file, or the partial file when interrupted
+    output_path: Path | None      # the finished file, the partial file when interrupted, or
+                                  # None when interrupted before any frame was written
     mode: str                     # "frames", "fields" or "bob"
     codec: str
     frames_in: int                # input frames decoded and processed
@@ -218,13 +219,19 @@ class VideoReport:
 
 class VideoInterrupted(KeyboardInterrupt):
     """Ctrl-C during `transform_video`: the partial output was closed properly and is
-    playable; ``report.output_path`` is where it is (``<stem>.partial<suffix>``)."""
+    playable; ``report.output_path`` is where it is (``<stem>.partial<suffix>``), or None
+    when no frame had been written (then no file is left)."""
 
     def __init__(self, report: VideoReport):
         self.report = report
-        super().__init__(
-            f"interrupted after {report.frames_in} frames; the restored part is kept, playable, in {report.output_path}"
-        )
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        """What happened to the output, in words."""
+        if self.report.output_path is None:
+            return "interrupted before any frame was written; no output file"
+        return (f"stopped after {self.report.frames_in} frames; the finished part is kept, playable, "
+                f"in {self.report.output_path}")
 
 
 # --------------------------------------------------------------------------- #
@@ -573,8 +580,10 @@ class _Run:
             raise
         bar.close()
 
-        if failure is not None and self.frames_out == 0:
-            self._discard()
+        if (failure is not None or interrupted) and self.frames_out == 0:
+            self._discard()  # nothing worth keeping
+            if interrupted:
+                raise VideoInterrupted(self._report(None, interrupted, started))
             raise failure
         final = self.output_path if failure is None and not interrupted else partial_path_for(self.output_path)
         with _sigint_deferred() as late_interrupt:  # Ctrl-C must not leave a file without its index
@@ -584,15 +593,7 @@ class _Run:
             except BaseException:
                 self._discard()
                 raise
-        report = VideoReport(
-            input_path=self.input_path, output_path=final, mode=self.mode, codec=self.codec,
-            frames_in=self.frames_in, frames_out=self.frames_out, expected_frames=expected,
-            frame_rate=self.frame_rate, duration=float(self.video_end or 0.0),
-            audio_streams=len(self.out_audio), interlaced=self.interlaced,
-            top_field_first=self.top_field_first, interrupted=interrupted,
-            seconds=time.perf_counter() - started, decode_seconds=self.decode_seconds,
-            model_seconds=self.model_seconds, encode_seconds=self.encode_seconds,
-        )
+        report = self._report(final, interrupted, started)
         if interrupted:
             raise VideoInterrupted(report)
         if late_interrupt:  # Ctrl-C while closing a complete file: the file stands, the run stops
@@ -602,6 +603,17 @@ class _Run:
             failure.args = (f"{failure.path}: {failure.full_reason}",)
             raise failure
         return report
+
+    def _report(self, output_path: Path | None, interrupted: bool, started: float) -> VideoReport:
+        return VideoReport(
+            input_path=self.input_path, output_path=output_path, mode=self.mode, codec=self.codec,
+            frames_in=self.frames_in, frames_out=self.frames_out, expected_frames=self.info.frames,
+            frame_rate=self.frame_rate, duration=float(self.video_end or 0.0),
+            audio_streams=len(self.out_audio), interlaced=self.interlaced,
+            top_field_first=self.top_field_first, interrupted=interrupted,
+            seconds=time.perf_counter() - started, decode_seconds=self.decode_seconds,
+            model_seconds=self.model_seconds, encode_seconds=self.encode_seconds,
+        )
 
     def _loop(self, bar) -> None:
         """Three stages in step, so decoding and encoding overlap the model: a reader

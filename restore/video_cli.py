@@ -155,9 +155,7 @@ def restore_videos(
                 field_order=args.field_order, codec=args.codec, pal_aspect=getattr(args, "pal_aspect", False),
             )
         except video.VideoInterrupted as interrupted:
-            done = interrupted.report
-            message(f"interrupted: {path}: stopped after {done.frames_in} frames; the restored part is kept, "
-                    f"playable, in {done.output_path}")
+            message(f"interrupted: {path}: {interrupted.describe()}")
             return restored, skipped, True
         except video.VideoError as error:
             report(error.path, error.full_reason)

@@ -412,3 +412,13 @@ def test_pal_aspect_gives_square_pixels(tmp_path):
         assert (stream.width, stream.height) == (768, 48)
         assert stream.sample_aspect_ratio in (None, Fraction(1, 1))
     assert report.frames_out == 3
+
+
+def test_ctrl_c_before_the_first_frame_leaves_nothing(clips, tmp_path):
+    def interrupted_at_once(rgb):
+        raise KeyboardInterrupt
+
+    with pytest.raises(video.VideoInterrupted) as caught:
+        video.restore_video(clips["damaged"], tmp_path / "out.mkv", interrupted_at_once, progress=False)
+    assert caught.value.report.output_path is None and "no output" in caught.value.describe()
+    assert list(tmp_path.iterdir()) == []
