@@ -36,7 +36,10 @@ class GeneratorConfig:
     ``depth`` strided levels; level ``i`` has ``min(base_filters * 2**i, max_filters)``
     channels at ``1 / 2**(i+1)`` of the input resolution. ``bottleneck_blocks`` adds
     residual 3×3 blocks at the coarsest level (cheap context). ``dropout_levels`` puts
-    dropout on the first decoder levels, as pix2pix does.
+    dropout on the first decoder levels, as pix2pix does. ``head_filters`` > 0 ends with
+    a full-resolution head that sees the input pixels next to the decoded features, so
+    per-pixel corrections (colour casts, levels) keep full-resolution detail; 0 is
+    pix2pix's plain transposed conv to RGB.
     """
 
     base_filters: int = 24
@@ -47,6 +50,7 @@ class GeneratorConfig:
     bottleneck_blocks: int = 2
     dropout_levels: int = 0
     dropout_rate: float = 0.5
+    head_filters: int = 16
 
     def __post_init__(self):
         if self.base_filters < 1 or self.max_filters < self.base_filters:
@@ -55,8 +59,8 @@ class GeneratorConfig:
             raise ValueError(f"depth must be in 1..9, got {self.depth}")
         if self.normalization not in NORMALIZATIONS:
             raise ValueError(f"normalization must be one of {sorted(NORMALIZATIONS)}, got {self.normalization!r}")
-        if self.bottleneck_blocks < 0 or self.dropout_levels < 0:
-            raise ValueError("bottleneck_blocks and dropout_levels must be >= 0")
+        if self.bottleneck_blocks < 0 or self.dropout_levels < 0 or self.head_filters < 0:
+            raise ValueError("bottleneck_blocks, dropout_levels and head_filters must be >= 0")
 
     @property
     def multiple(self) -> int:
@@ -100,9 +104,9 @@ GENERATOR_CONFIGS: dict[str, GeneratorConfig] = {
     "lean": GeneratorConfig(),
     "pix2pix": GeneratorConfig(
         base_filters=64, depth=7, max_filters=512, normalization="batch", residual=False,
-        bottleneck_blocks=0, dropout_levels=3,
+        bottleneck_blocks=0, dropout_levels=3, head_filters=0,
     ),
-    "tiny": GeneratorConfig(base_filters=4, depth=3, max_filters=16, bottleneck_blocks=1),
+    "tiny": GeneratorConfig(base_filters=4, depth=3, max_filters=16, bottleneck_blocks=1, head_filters=4),
 }
 
 
@@ -150,7 +154,8 @@ def build_generator(config: GeneratorConfig = GeneratorConfig(), name: str = "ge
     ``config.multiple``). The output is not clipped; callers clip to [0, 1]."""
     filters = config.level_filters()
     inputs = keras.Input(shape=(None, None, 3), name="degraded")  # N×H×W×3
-    x = layers.Rescaling(2.0, offset=-1.0, name="to_signed")(inputs)  # [-1, 1]
+    signed = layers.Rescaling(2.0, offset=-1.0, name="to_signed")(inputs)  # N×H×W×3 in [-1, 1]
+    x = signed
 
     skips = []
     for level, level_filters in enumerate(filters):
@@ -171,7 +176,13 @@ def build_generator(config: GeneratorConfig = GeneratorConfig(), name: str = "ge
     # A residual generator starts as the exact identity (zero correction) and learns
     # from there; without that, random initial corrections cost the first thousand steps.
     initializer = "zeros" if config.residual else "glorot_uniform"
-    x = layers.Conv2DTranspose(3, 4, strides=2, padding="same", kernel_initializer=initializer, name="to_rgb")(x)
+    if config.head_filters:
+        x = layers.Conv2DTranspose(config.head_filters, 4, strides=2, padding="same", name="head_up")(x)  # N×H×W×head
+        x = layers.ReLU(name="head_act")(x)
+        x = layers.Concatenate(name="head_input")([x, signed])  # N×H×W×(head+3)
+        x = layers.Conv2D(3, 3, padding="same", kernel_initializer=initializer, name="to_rgb")(x)  # N×H×W×3
+    else:
+        x = layers.Conv2DTranspose(3, 4, strides=2, padding="same", kernel_initializer=initializer, name="to_rgb")(x)  # N×H×W×3
     if config.residual:
         outputs = layers.Add(name="residual")([inputs, layers.Rescaling(0.5, name="correction_scale")(x)])
     else:

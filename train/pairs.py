@@ -10,6 +10,7 @@ workers start fast.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import multiprocessing
 import threading
@@ -19,7 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from restore.degrade import degrade, random_settings
+from restore.degrade import PRESETS, DegradeSettings, degrade, random_settings
 from restore.images import IMAGE_SUFFIXES, ImageError, read_image
 from restore.timebase import correct_timebase
 
@@ -34,12 +35,15 @@ class PairSettings:
     ``max_upscale``×), so damage sized for a 720×576 frame lands at a realistic scale.
     ``line_alignment_fraction`` of the degraded inputs go through the time-base
     corrector first, so the model knows inputs with and without that stage.
+    ``reference_fraction`` of the pairs carry damage like the reference tapes' (the
+    ``default`` preset with every strength varied), the rest `random_settings`.
     """
 
     width_range: tuple[int, int] = (480, 800)
     max_upscale: float = 1.25
     min_side: int = 64
     line_alignment_fraction: float = 0.5
+    reference_fraction: float = 0.25
 
 
 def list_images(folder: Path) -> list[Path]:
@@ -80,10 +84,29 @@ def make_pair(path: Path, seed: int, settings: PairSettings = PairSettings()) ->
         return None
     if rng.random() < 0.5:
         clean = np.ascontiguousarray(clean[:, ::-1])
-    degraded = degrade(clean, random_settings(rng), seed=rng)
+    if rng.random() < settings.reference_fraction:
+        damage = reference_like_settings(rng)
+    else:
+        damage = random_settings(rng)
+    degraded = degrade(clean, damage, seed=rng)
     if rng.random() < settings.line_alignment_fraction:
         degraded = correct_timebase(degraded)
     return degraded, clean
+
+
+def reference_like_settings(rng: np.random.Generator) -> DegradeSettings:
+    """The ``default`` preset (the reference tapes' damage) with each strength scaled by
+    0.6-1.1 and the cast varied a little, so the model masters the archive's own damage
+    without memorising one exact setting."""
+    reference = PRESETS["default"]
+    strengths = {name: float(np.clip(value * rng.uniform(0.6, 1.1), 0.0, 1.0)) for name, value in reference.strengths().items()}
+    return dataclasses.replace(
+        reference,
+        **strengths,
+        tint_hue=float(reference.tint_hue + rng.uniform(-25, 25)),
+        cast_offset=tuple(float(v) for v in np.asarray(reference.cast_offset) + rng.uniform(-8, 8, 3)),
+        cast_gain=tuple(float(v) for v in np.asarray(reference.cast_gain) * rng.uniform(0.85, 1.1, 3)),
+    )
 
 
 def _make_pair_job(job: tuple[str, int]):
