@@ -32,6 +32,7 @@ import tempfile
 from pathlib import Path
 
 from restore import video_cli
+from restore.cli_common import SKIP, WRITE, plan_output
 from restore.images import MAX_PIXELS, ImageError, find_images
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -123,20 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     skipped = 0
     for path in files:
         output = outdir / f"{path.stem}.png"
-        key = output.name.casefold()  # case-insensitive file systems would clash too
-        if key in claimed:
-            report(path, f"output {output} is already taken by {claimed[key]} (same file name stem); "
-                         "restore it separately or rename it")
-            continue
-        claimed[key] = path
-        if output.exists() and _same_file(path, output):
-            report(path, f"output {output} is the input itself; choose another OUTDIR")
-            continue
-        if output.exists() and not args.overwrite:
+        plan = plan_output(path, output, claimed, args.overwrite, report, _message)
+        if plan == SKIP:
             skipped += 1
-            _message(f"skipped: {path}: {output} exists (use --overwrite to replace it)")
-            continue
-        jobs.append((path, output))
+        elif plan == WRITE:
+            jobs.append((path, output))
 
     restored = 0
     restorer, status = None, EXIT_OK
@@ -217,13 +209,6 @@ def _restore_all(restorer, jobs, args, report) -> tuple[int, int]:
             else:
                 restored += 1
     return restored, failed
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
 
 
 def _message(text: str) -> None:

@@ -19,6 +19,7 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
+from restore.cli_common import SKIP, WRITE, plan_output
 from restore.video import CODECS, DEFAULT_CODEC, VIDEO_SUFFIXES, is_video_path
 
 EXIT_INTERRUPTED = 130
@@ -120,20 +121,11 @@ def restore_videos(
             report(error.path, error.full_reason)
             continue
         output = outdir / f"{path.stem}{video.output_suffix(path, args.codec, info.audio_codecs)}"
-        key = output.name.casefold()
-        if key in claimed:
-            report(path, f"output {output} is already taken by {claimed[key]} (same file name stem); "
-                         "restore it separately or rename it")
-            continue
-        claimed[key] = path
-        if output.exists() and _same_file(path, output):
-            report(path, f"output {output} is the input itself; choose another OUTDIR")
-            continue
-        if output.exists() and not args.overwrite:
+        plan = plan_output(path, output, claimed, args.overwrite, report, message)
+        if plan == SKIP:
             skipped += 1
-            message(f"skipped: {path}: {output} exists (use --overwrite to replace it)")
-            continue
-        jobs.append((path, output, info))
+        elif plan == WRITE:
+            jobs.append((path, output, info))
     if not jobs:
         return 0, skipped, False
     try:
@@ -174,10 +166,3 @@ def restore_videos(
                 f"{float(result.frame_rate):g} fps, {result.audio_streams} audio stream(s) copied, "
                 f"{result.frames_per_second:.1f} frames/s")
     return restored, skipped, False
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
