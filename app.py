@@ -186,6 +186,19 @@ def _input_error(message: str, title: str = "Error") -> gr.Error:
     return gr.Error(message, title=title, print_exception=False)
 
 
+def _check_upload_size(path: Path) -> None:
+    """Raise `gr.Error` for a file over `MAX_UPLOAD_MB`; a missing file is left to its reader to report."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return  # read_image / probe_video report the missing file
+    if size > MAX_UPLOAD_MB * 1024 * 1024:
+        raise _input_error(
+            f"{path.name}: the file is {size / 2**20:.1f} MB, more than the {MAX_UPLOAD_MB} MB limit.",
+            title="File too large",
+        )
+
+
 def load_upload(path: str | os.PathLike | None, what: str = "an image") -> LoadedImage:
     """Decode an uploaded file with `restore.images` (EXIF orientation, 16-bit, alpha).
 
@@ -195,15 +208,7 @@ def load_upload(path: str | os.PathLike | None, what: str = "an image") -> Loade
     if path is None or str(path) == "":
         raise _input_error(f"Please upload {what} first (or pick an example).", title="No image")
     path = Path(path)
-    try:
-        size = path.stat().st_size
-    except OSError:
-        size = 0  # read_image reports the missing file
-    if size > MAX_UPLOAD_MB * 1024 * 1024:
-        raise _input_error(
-            f"{path.name}: the file is {size / 2**20:.1f} MB, more than the {MAX_UPLOAD_MB} MB limit.",
-            title="File too large",
-        )
+    _check_upload_size(path)
     try:
         return read_image(path, max_pixels=MAX_PIXELS)
     except ImageError as exc:
@@ -329,15 +334,7 @@ def restore_video_clip(path, mode: str = "frames", progress=_no_progress) -> tup
         raise _input_error("Please upload a video clip first.", title="No video")
     path = Path(path)
     name = path.name
-    try:
-        size = path.stat().st_size
-    except OSError:
-        size = 0  # probe_video reports the missing file
-    if size > MAX_UPLOAD_MB * 1024 * 1024:
-        raise _input_error(
-            f"{name}: the file is {size / 2**20:.1f} MB, more than the {MAX_UPLOAD_MB} MB limit.",
-            title="File too large",
-        )
+    _check_upload_size(path)
     try:
         info = video.probe_video(path)
     except video.VideoError as exc:
