@@ -318,22 +318,11 @@ def test_image_inputs_pass_the_path_untouched(corrupt):
 
 # ------------------------------------------------------------------ the running app, via API
 @pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory) -> Path:
-    from restore.model import GENERATOR_CONFIGS, build_generator
-    from train.export import export_model
-
-    folder = tmp_path_factory.mktemp("tiny-model")
-    config = GENERATOR_CONFIGS["tiny"]
-    export_model(folder, build_generator(config), {"generator": config.to_dict(), "preprocess": {}}, "tiny test model")
-    return folder
-
-
-@pytest.fixture(scope="module")
-def client(tiny_model):
+def client(untrained_model_folder):
     from gradio_client import Client
 
     patch = pytest.MonkeyPatch()
-    patch.setenv("VHS_RESTORE_MODEL", str(tiny_model))
+    patch.setenv("VHS_RESTORE_MODEL", str(untrained_model_folder))
     app.MODEL.set(None)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -32,19 +32,8 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory) -> Path:
-    from restore.model import GENERATOR_CONFIGS, build_generator
-    from train.export import export_model
-
-    folder = tmp_path_factory.mktemp("browser-model")
-    config = GENERATOR_CONFIGS["tiny"]
-    export_model(folder, build_generator(config), {"generator": config.to_dict(), "preprocess": {}}, "tiny test model")
-    return folder
-
-
-@pytest.fixture(scope="module")
-def server(tiny_model):
-    with helpers.serve_app(model=tiny_model) as url:
+def server(untrained_model_folder):
+    with helpers.serve_app(model=untrained_model_folder) as url:
         yield url
 
 

@@ -8,7 +8,6 @@ import os
 import stat
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -17,24 +16,9 @@ from PIL import Image
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from restore.model import GENERATOR_CONFIGS, build_generator  # noqa: E402
-from train.export import export_model  # noqa: E402
-
 REPOSITORY = Path(__file__).resolve().parent.parent
 BUNDLED_WEIGHTS = REPOSITORY / "checkpoints" / "generator.weights.h5"
 COMMIT = "fedcba9876543210fedcba9876543210fedcba98"
-
-
-@pytest.fixture(scope="module")
-def model_folder(tmp_path_factory) -> Path:
-    config = GENERATOR_CONFIGS["tiny"]
-    generator = build_generator(config)
-    layer = generator.get_layer("to_rgb")
-    rng = np.random.default_rng(0)
-    with warnings.catch_warnings():  # Keras' own numpy-2 DeprecationWarning, not ours
-        warnings.simplefilter("ignore", DeprecationWarning)
-        layer.set_weights([rng.normal(0, 0.05, w.shape).astype("float32") for w in layer.get_weights()])
-        return export_model(tmp_path_factory.mktemp("tiny-model"), generator, {"generator": config.to_dict()}, "card")
 
 
 def run_cli(*arguments, model: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import warnings
 from pathlib import Path
 
 import cv2
@@ -22,31 +21,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from restore import inference  # noqa: E402
 from restore.images import read_image  # noqa: E402
 from restore.inference import Restorer, load_restorer, pal_square_width  # noqa: E402
-from restore.model import GENERATOR_CONFIGS, build_generator  # noqa: E402
-from train.export import export_model  # noqa: E402
+from restore.model import GENERATOR_CONFIGS  # noqa: E402
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 BUNDLED_WEIGHTS = REPOSITORY / "checkpoints" / "generator.weights.h5"
 needs_bundled = pytest.mark.skipif(not BUNDLED_WEIGHTS.is_file(), reason="bundled checkpoint not shipped yet")
 
 TILE, OVERLAP = 128, 32
-
-
-def make_model_folder(folder: Path, preprocess: dict | None = None) -> Path:
-    """The tiny generator (multiple 8) with a random output layer: not the identity."""
-    config = GENERATOR_CONFIGS["tiny"]
-    generator = build_generator(config)
-    layer = generator.get_layer("to_rgb")
-    rng = np.random.default_rng(0)
-    with warnings.catch_warnings():  # Keras' own numpy-2 DeprecationWarning, not ours
-        warnings.simplefilter("ignore", DeprecationWarning)
-        layer.set_weights([rng.normal(0, 0.05, w.shape).astype("float32") for w in layer.get_weights()])
-        return export_model(folder, generator, {"generator": config.to_dict(), "preprocess": preprocess or {}}, "card")
-
-
-@pytest.fixture(scope="module")
-def model_folder(tmp_path_factory) -> Path:
-    return make_model_folder(tmp_path_factory.mktemp("tiny-model"))
 
 
 @pytest.fixture(scope="module")
@@ -233,7 +214,7 @@ def test_pal_aspect_gives_square_pixels(restorer):
     assert rgba.shape == (576, 768, 4) and (rgba[:, :, 3] == 200).all()
 
 
-def test_line_alignment_follows_config_and_override(tmp_path, monkeypatch):
+def test_line_alignment_follows_config_and_override(tmp_path, monkeypatch, model_factory):
     from restore import timebase
 
     calls = []
@@ -243,7 +224,7 @@ def test_line_alignment_follows_config_and_override(tmp_path, monkeypatch):
         return rgb.copy()
 
     monkeypatch.setattr(timebase, "correct_timebase", spy)
-    folder = make_model_folder(tmp_path / "aligned", preprocess={"line_alignment": True})
+    folder = model_factory(tmp_path / "aligned", preprocess={"line_alignment": True})
     assert json.loads((folder / "config.json").read_text())["preprocess"] == {"line_alignment": True}
     image = noisy_image(40, 56)
     load_restorer(str(folder)).restore(image)

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import time
-import warnings
 from fractions import Fraction
 from pathlib import Path
 
@@ -97,18 +96,6 @@ def clips(tmp_path_factory) -> dict:
     return {"folder": folder, "clean_frames": clean, "damaged_frames": damaged, **paths}
 
 
-@pytest.fixture(scope="module")
-def model_folder(tmp_path_factory) -> Path:
-    from restore.model import GENERATOR_CONFIGS, build_generator
-    from train.export import export_model
-
-    config = GENERATOR_CONFIGS["tiny"]
-    with warnings.catch_warnings():  # Keras' own numpy-2 DeprecationWarning, not ours
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return export_model(tmp_path_factory.mktemp("tiny-model"), build_generator(config),
-                            {"generator": config.to_dict(), "preprocess": {}}, "card")
-
-
 def run_module(module: str, *arguments, timeout: float = 300) -> subprocess.CompletedProcess:
     environment = {key: value for key, value in os.environ.items() if not key.startswith(("HF_", "VHS_"))}
     environment.update({"TF_CPP_MIN_LOG_LEVEL": "2", "HF_HUB_OFFLINE": "1"})
@@ -126,7 +113,7 @@ class Negative:
 # --------------------------------------------------------------------------- #
 # The command line, for real
 # --------------------------------------------------------------------------- #
-def test_cli_restores_videos_keeps_timing_and_sound_and_reports_bad_ones(clips, model_folder, tmp_path):
+def test_cli_restores_videos_keeps_timing_and_sound_and_reports_bad_ones(clips, untrained_model_folder, tmp_path):
     truncated = tmp_path / "truncated.mkv"
     whole = clips["damaged"].read_bytes()
     truncated.write_bytes(whole[: len(whole) // 2])
@@ -135,7 +122,7 @@ def test_cli_restores_videos_keeps_timing_and_sound_and_reports_bad_ones(clips, 
     outdir = tmp_path / "out"
 
     result = run_module("restore", clips["damaged"], clips["mp4"], truncated, fake, "-o", outdir,
-                        "--model", model_folder)
+                        "--model", untrained_model_folder)
     assert result.returncode == 1, result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 2, result.stderr
@@ -165,12 +152,12 @@ def test_cli_restores_videos_keeps_timing_and_sound_and_reports_bad_ones(clips, 
     assert (outdir / "truncated.partial.mkv").is_file()
     assert "truncated.partial.mkv" in result.stderr
 
-    again = run_module("restore", clips["damaged"], "-o", outdir, "--model", model_folder)
+    again = run_module("restore", clips["damaged"], "-o", outdir, "--model", untrained_model_folder)
     assert again.returncode == 0 and "skipped" in again.stderr  # existing outputs are kept
 
 
-def test_cli_h264_keeps_an_mp4_container(clips, model_folder, tmp_path):
-    result = run_module("restore", clips["mp4"], "-o", tmp_path, "--model", model_folder, "--codec", "h264",
+def test_cli_h264_keeps_an_mp4_container(clips, untrained_model_folder, tmp_path):
+    result = run_module("restore", clips["mp4"], "-o", tmp_path, "--model", untrained_model_folder, "--codec", "h264",
                         "--deinterlace", "bob")
     assert result.returncode == 0, result.stderr
     facts = stream_facts(tmp_path / "capture.mp4")

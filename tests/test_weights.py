@@ -16,7 +16,6 @@ import os
 import shutil
 import time
 import types
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -27,20 +26,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from restore import weights  # noqa: E402
 from restore.model import GENERATOR_CONFIGS, GeneratorConfig, build_generator  # noqa: E402
 from restore.weights import ModelLoadError, load_generator, parse_hub_source, resolve_model  # noqa: E402
-from train.export import export_model  # noqa: E402
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
-
-
-def make_model_folder(folder: Path, config: GeneratorConfig = GENERATOR_CONFIGS["tiny"], seed: int = 0) -> Path:
-    """Export a small generator whose output layer has random weights (not the identity)."""
-    generator = build_generator(config)
-    layer = generator.get_layer("to_rgb")
-    rng = np.random.default_rng(seed)
-    with warnings.catch_warnings():  # Keras' own numpy-2 DeprecationWarning, not ours
-        warnings.simplefilter("ignore", DeprecationWarning)
-        layer.set_weights([rng.normal(0, 0.05, w.shape).astype("float32") for w in layer.get_weights()])
-        return export_model(folder, generator, {"generator": config.to_dict(), "preprocess": {}}, "test model card")
 
 
 def make_hub_cache(cache: Path, repo_id: str, source_folder: Path, refs: dict[str, str] | None = None) -> Path:
@@ -62,24 +49,19 @@ def make_hub_cache(cache: Path, repo_id: str, source_folder: Path, refs: dict[st
 
 
 @pytest.fixture(scope="module")
-def tiny_folder(tmp_path_factory) -> Path:
-    return make_model_folder(tmp_path_factory.mktemp("tiny-model"))
-
-
-@pytest.fixture(scope="module")
-def other_folder(tmp_path_factory) -> Path:
-    """Stands in for the bundled checkpoint: a different architecture from tiny_folder."""
+def other_folder(tmp_path_factory, model_factory) -> Path:
+    """Stands in for the bundled checkpoint: a different architecture from model_folder."""
     config = GeneratorConfig(base_filters=8, depth=2, max_filters=16, bottleneck_blocks=0)
-    return make_model_folder(tmp_path_factory.mktemp("bundled-stand-in"), config, seed=1)
+    return model_factory(tmp_path_factory.mktemp("bundled-stand-in"), config=config, seed=1)
 
 
 @pytest.fixture
-def offline_hub(tmp_path, monkeypatch, tiny_folder, other_folder):
+def offline_hub(tmp_path, monkeypatch, model_folder, other_folder):
     """Offline Hub with a cache holding testowner/tiny-vhs; bundled folder = other_folder."""
     import huggingface_hub.constants as hub_constants
 
     cache = tmp_path / "hf-cache"
-    make_hub_cache(cache, "testowner/tiny-vhs", tiny_folder, refs={"main": COMMIT, "v1": COMMIT})
+    make_hub_cache(cache, "testowner/tiny-vhs", model_folder, refs={"main": COMMIT, "v1": COMMIT})
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HUB_CACHE", str(cache))
     monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", True)
@@ -106,20 +88,20 @@ def test_default_is_the_bundled_checkpoints_folder(monkeypatch):
     assert files.fallback_reason is None
 
 
-def test_environment_variable_overrides_the_default(monkeypatch, tiny_folder):
-    monkeypatch.setenv(weights.ENVIRONMENT_VARIABLE, str(tiny_folder))
+def test_environment_variable_overrides_the_default(monkeypatch, model_folder):
+    monkeypatch.setenv(weights.ENVIRONMENT_VARIABLE, str(model_folder))
     files = resolve_model()
-    assert files.config_path == tiny_folder / "config.json"
+    assert files.config_path == model_folder / "config.json"
     model, config = load_generator(files)
     assert config["generator"] == GENERATOR_CONFIGS["tiny"].to_dict()
     assert model.count_params() == build_generator(GENERATOR_CONFIGS["tiny"]).count_params()
 
 
 @pytest.mark.parametrize("pick", ["folder", "weights", "config"])
-def test_local_folder_weights_file_or_config_file(tiny_folder, pick):
-    source = {"folder": tiny_folder, "weights": tiny_folder / "generator.weights.h5", "config": tiny_folder / "config.json"}[pick]
+def test_local_folder_weights_file_or_config_file(model_folder, pick):
+    source = {"folder": model_folder, "weights": model_folder / "generator.weights.h5", "config": model_folder / "config.json"}[pick]
     files = resolve_model(str(source))
-    assert (files.config_path, files.weights_path) == (tiny_folder / "config.json", tiny_folder / "generator.weights.h5")
+    assert (files.config_path, files.weights_path) == (model_folder / "config.json", model_folder / "generator.weights.h5")
     model, _ = load_generator(files)
     # The trained (random) output layer was really read, not left at its zero initialiser.
     assert np.abs(model.get_layer("to_rgb").get_weights()[0]).max() > 0
@@ -137,8 +119,8 @@ def test_a_pickle_or_other_file_is_refused_without_reading_it(tmp_path):
         resolve_model(str(pickle_file))
 
 
-def test_missing_weights_file(tmp_path, tiny_folder):
-    folder = copy_model(tiny_folder, tmp_path / "model")
+def test_missing_weights_file(tmp_path, model_folder):
+    folder = copy_model(model_folder, tmp_path / "model")
     (folder / "generator.weights.h5").unlink()
     with pytest.raises(ModelLoadError, match=r"generator\.weights\.h5: missing"):
         load_generator(resolve_model(str(folder)))
@@ -153,8 +135,8 @@ def test_missing_weights_file(tmp_path, tiny_folder):
     ],
     ids=["truncated", "empty", "not-hdf5"],
 )
-def test_damaged_weights_file_names_file_and_problem(tmp_path, tiny_folder, damage, message):
-    folder = copy_model(tiny_folder, tmp_path / "model")
+def test_damaged_weights_file_names_file_and_problem(tmp_path, model_folder, damage, message):
+    folder = copy_model(model_folder, tmp_path / "model")
     weights_path = folder / "generator.weights.h5"
     weights_path.write_bytes(damage(weights_path.read_bytes()))
     with pytest.raises(ModelLoadError) as caught:
@@ -170,8 +152,8 @@ def test_damaged_weights_file_names_file_and_problem(tmp_path, tiny_folder, dama
     ],
     ids=["more-layers", "other-shapes"],
 )
-def test_weights_of_another_architecture(tmp_path, tiny_folder, architecture):
-    folder = copy_model(tiny_folder, tmp_path / "model")
+def test_weights_of_another_architecture(tmp_path, model_folder, architecture):
+    folder = copy_model(model_folder, tmp_path / "model")
     config = json.loads((folder / "config.json").read_text())
     config["generator"] = architecture
     (folder / "config.json").write_text(json.dumps(config))
@@ -191,8 +173,8 @@ def test_weights_of_another_architecture(tmp_path, tiny_folder, architecture):
     ],
     ids=["syntax", "list", "format", "version", "no-generator", "unknown-key"],
 )
-def test_bad_config_names_the_file(tmp_path, tiny_folder, text, message):
-    folder = copy_model(tiny_folder, tmp_path / "model")
+def test_bad_config_names_the_file(tmp_path, model_folder, text, message):
+    folder = copy_model(model_folder, tmp_path / "model")
     (folder / "config.json").write_text(text)
     with pytest.raises(ModelLoadError) as caught:
         load_generator(resolve_model(str(folder)))

@@ -1,0 +1,54 @@
+"""Fixtures shared by the test modules: small model folders written as `python -m train` writes them.
+
+Keras and the model code are imported only when a model is made, so modules that never ask
+for one (the simulator, images, metrics, the app's handler tests) do not load TensorFlow.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+
+def make_tiny_model_folder(folder: Path, preprocess: dict | None = None, *, config=None, random_output: bool = True,
+                           seed: int = 0) -> Path:
+    """Export a small generator (``GENERATOR_CONFIGS["tiny"]`` unless ``config`` says otherwise,
+    multiple 8) into ``folder`` with ``preprocess`` options; returns the folder.
+
+    With ``random_output`` the output layer (``to_rgb``) gets random weights drawn with
+    ``seed``, so the model is not the identity; without it the model is as built (untrained).
+    """
+    from restore.model import GENERATOR_CONFIGS, build_generator
+    from train.export import export_model
+
+    config = GENERATOR_CONFIGS["tiny"] if config is None else config
+    generator = build_generator(config)
+    with warnings.catch_warnings():  # Keras' own numpy-2 DeprecationWarning, not ours
+        warnings.simplefilter("ignore", DeprecationWarning)
+        if random_output:
+            layer = generator.get_layer("to_rgb")
+            rng = np.random.default_rng(seed)
+            layer.set_weights([rng.normal(0, 0.05, w.shape).astype("float32") for w in layer.get_weights()])
+        return export_model(folder, generator, {"generator": config.to_dict(), "preprocess": preprocess or {}},
+                            "test model card")
+
+
+@pytest.fixture(scope="session")
+def model_factory():
+    """`make_tiny_model_folder`, for tests that need a model folder of their own."""
+    return make_tiny_model_folder
+
+
+@pytest.fixture(scope="session")
+def model_folder(tmp_path_factory) -> Path:
+    """The tiny generator with a random output layer (not the identity); read-only for the tests."""
+    return make_tiny_model_folder(tmp_path_factory.mktemp("tiny-model"))
+
+
+@pytest.fixture(scope="session")
+def untrained_model_folder(tmp_path_factory) -> Path:
+    """The tiny generator as built, untrained: for wiring tests (app, video CLI); read-only."""
+    return make_tiny_model_folder(tmp_path_factory.mktemp("untrained-model"), random_output=False)
