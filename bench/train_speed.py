@@ -20,6 +20,7 @@ move with whatever else runs.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import platform
 import sys
@@ -32,9 +33,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from restore.model import GENERATOR_CONFIGS, DiscriminatorConfig, build_discriminator, build_generator  # noqa: E402
-from train.pix2pix import Pix2Pix  # noqa: E402
-from train.run import TrainConfig  # noqa: E402
+from restore.model import GENERATOR_CONFIGS  # noqa: E402
+from train.run import TrainConfig, build_pix2pix  # noqa: E402
 
 DEFAULTS = TrainConfig(data="", out="")  # the training script's loss weights and learning rates
 MODES = {"L1+SSIM": False, "L1+SSIM+GAN": True}
@@ -55,20 +55,10 @@ def measure(config_name: str, gan: bool, batch: int, crop: int, warmup: int, ste
     """Steps per second of one configuration; also its parameter counts."""
     keras.backend.clear_session()
     keras.utils.set_random_seed(0)
-    generator = build_generator(GENERATOR_CONFIGS[config_name])
-    discriminator = build_discriminator(DiscriminatorConfig()) if gan else None
-    generator_optimizer = keras.optimizers.Adam(DEFAULTS.learning_rate, beta_1=0.5 if gan else 0.9)
-    discriminator_optimizer = keras.optimizers.Adam(DEFAULTS.discriminator_learning_rate, beta_1=0.5) if gan else None
-    if keras.mixed_precision.global_policy().name == "mixed_float16":
-        generator_optimizer = keras.optimizers.LossScaleOptimizer(generator_optimizer)
-        if discriminator_optimizer is not None:
-            discriminator_optimizer = keras.optimizers.LossScaleOptimizer(discriminator_optimizer)
-    model = Pix2Pix(generator, discriminator)
-    model.compile(
-        generator_optimizer, discriminator_optimizer,
-        l1_weight=DEFAULTS.l1_weight, ssim_weight=DEFAULTS.ssim_weight, gan_weight=DEFAULTS.gan_weight,
-        jit_compile=xla,
-    )
+    config = dataclasses.replace(DEFAULTS, generator=config_name, gan=gan)
+    mixed = keras.mixed_precision.global_policy().name == "mixed_float16"
+    model = build_pix2pix(config, DEFAULTS.learning_rate, mixed=mixed, xla=xla)  # a constant rate, no schedule
+    generator, discriminator = model.generator, model.discriminator
 
     # One fixed random batch, repeated: (degraded, clean) float32 batch×crop×crop×3 in [0, 1].
     rng = np.random.default_rng(0)

@@ -213,6 +213,31 @@ def make_dataset(bank: PairBank, batch: int, crop: int, seed: int) -> tf.data.Da
     return tf.data.Dataset.from_generator(batches, output_signature=(spec, spec)).prefetch(4)
 
 
+def build_pix2pix(config: TrainConfig, learning_rate, *, mixed: bool, xla: bool) -> Pix2Pix:
+    """The compiled `Pix2Pix` model of ``config``: its generator, the discriminator when
+    ``config.gan``, Adam optimisers (loss-scaled when ``mixed``) and loss weights.
+
+    ``learning_rate`` is the generator's, a number or a schedule. Build it inside the
+    distribution strategy's scope; the optimisers are ``model.generator_optimizer`` and
+    ``model.discriminator_optimizer``. Also used by ``bench/train_speed.py``.
+    """
+    generator = build_generator(config.generator_config())
+    discriminator = build_discriminator(DiscriminatorConfig()) if config.gan else None
+    generator_optimizer = keras.optimizers.Adam(learning_rate, beta_1=0.9 if not config.gan else 0.5)
+    discriminator_optimizer = keras.optimizers.Adam(config.discriminator_learning_rate, beta_1=0.5) if config.gan else None
+    if mixed:
+        generator_optimizer = keras.optimizers.LossScaleOptimizer(generator_optimizer)
+        if discriminator_optimizer is not None:
+            discriminator_optimizer = keras.optimizers.LossScaleOptimizer(discriminator_optimizer)
+    model = Pix2Pix(generator, discriminator)
+    model.compile(
+        generator_optimizer, discriminator_optimizer,
+        l1_weight=config.l1_weight, ssim_weight=config.ssim_weight, gan_weight=config.gan_weight,
+        jit_compile=xla,
+    )
+    return model
+
+
 def train(config: TrainConfig, command: str | None = None) -> Path:
     """Train, checkpoint, validate and export; returns the output folder."""
     out = Path(config.out)
@@ -231,21 +256,10 @@ def train(config: TrainConfig, command: str | None = None) -> Path:
     log.info("%s, %d replica(s), mixed precision %s, XLA %s", type(strategy).__name__, strategy.num_replicas_in_sync, mixed, xla)
 
     with strategy.scope():
-        generator = build_generator(generator_config)
-        discriminator = build_discriminator(DiscriminatorConfig()) if config.gan else None
         schedule = WarmupCosine(config.learning_rate, config.final_learning_rate, config.warmup_steps, total_steps)
-        generator_optimizer = keras.optimizers.Adam(schedule, beta_1=0.9 if not config.gan else 0.5)
-        discriminator_optimizer = keras.optimizers.Adam(config.discriminator_learning_rate, beta_1=0.5) if config.gan else None
-        if mixed:
-            generator_optimizer = keras.optimizers.LossScaleOptimizer(generator_optimizer)
-            if discriminator_optimizer is not None:
-                discriminator_optimizer = keras.optimizers.LossScaleOptimizer(discriminator_optimizer)
-        model = Pix2Pix(generator, discriminator)
-        model.compile(
-            generator_optimizer, discriminator_optimizer,
-            l1_weight=config.l1_weight, ssim_weight=config.ssim_weight, gan_weight=config.gan_weight,
-            jit_compile=xla,
-        )
+        model = build_pix2pix(config, schedule, mixed=mixed, xla=xla)
+        generator, discriminator = model.generator, model.discriminator
+        generator_optimizer, discriminator_optimizer = model.generator_optimizer, model.discriminator_optimizer
         generator_optimizer.build(generator.trainable_variables)
         if discriminator is not None:
             discriminator_optimizer.build(discriminator.trainable_variables)
