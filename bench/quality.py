@@ -42,7 +42,7 @@ def nl_means(rgb: np.ndarray) -> np.ndarray:
     return cv2.fastNlMeansDenoisingColored(rgb, None, 10, 10, 7, 21)
 
 
-def grid(rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]], height: int = 240) -> np.ndarray:
+def grid(rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]], height: int = 180) -> np.ndarray:
     lines = []
     for row in rows:
         scaled = [cv2.resize(image, (round(image.shape[1] * height / image.shape[0]), height), interpolation=cv2.INTER_AREA) for image in row]
@@ -87,7 +87,8 @@ def main(argv=None) -> int:
                 seconds[method] += time.perf_counter() - started
                 scores[method][0].append(psnr(output, clean))
                 scores[method][1].append(ssim(output, clean))
-                if case == "default" and method == "model" and index < 4:
+                # Landscape samples only, so the grid's rows line up.
+                if case == "default" and method == "model" and len(samples) < 4 and clean.shape[1] > clean.shape[0]:
                     samples.append((degraded, output, clean))
         results[case] = {
             method: {"psnr": float(np.mean(p)), "ssim": float(np.mean(s)), "ms_per_image": 1000 * seconds[method] / len(cleans)}

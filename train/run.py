@@ -301,7 +301,9 @@ def train(config: TrainConfig, command: str | None = None) -> Path:
         exported = {
             "generator": generator_config.to_dict(),
             "parameters": generator.count_params(),
-            "preprocess": {},
+            # Half the training inputs went through line alignment, and bench/quality.py
+            # measured it helping (most with blanking borders), so it is on by default.
+            "preprocess": {"line_alignment": True},
             "training": training,
             "validation": validation,
         }
