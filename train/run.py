@@ -321,7 +321,7 @@ def train(config: TrainConfig, command: str | None = None) -> Path:
         bank.wait_until_ready(minimum=min(config.bank_size, 16))
         dataset = make_dataset(bank, config.batch, config.crop, config.seed + initial_epoch)
         if initial_epoch < epochs:
-            model.fit(dataset, epochs=epochs, steps_per_epoch=checkpoint_every, initial_epoch=initial_epoch, callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2)
+            model.fit(dataset, epochs=epochs, steps_per_epoch=checkpoint_every, initial_epoch=initial_epoch, callbacks=callbacks, shuffle=False, verbose=1 if sys.stdout.isatty() else 2)
         log.info("made %d training pairs (%d unreadable files skipped)", bank.made, bank.skipped)
     if not (out / "generator.weights.h5").exists():
         callbacks[1].on_epoch_end(epochs)
