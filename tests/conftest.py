@@ -6,6 +6,7 @@ for one (the simulator, images, metrics, the app's handler tests) do not load Te
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 from pathlib import Path
 
@@ -36,6 +37,24 @@ def make_tiny_model_folder(folder: Path, preprocess: dict | None = None, *, conf
                             "test model card")
 
 
+def make_hub_cache(cache: Path, repo_id: str, source_folder: Path, commit: str, refs: dict[str, str] | None = None) -> Path:
+    """Lay out ``source_folder``'s model files as huggingface_hub caches a download of
+    ``repo_id`` at ``commit`` (blobs, snapshot symlinks, refs); returns the snapshot folder."""
+    repo_folder = cache / f"models--{repo_id.replace('/', '--')}"
+    snapshot = repo_folder / "snapshots" / commit
+    (repo_folder / "blobs").mkdir(parents=True)
+    snapshot.mkdir(parents=True)
+    for name in ("config.json", "generator.weights.h5"):
+        data = (source_folder / name).read_bytes()
+        blob = hashlib.sha256(data).hexdigest()
+        (repo_folder / "blobs" / blob).write_bytes(data)
+        (snapshot / name).symlink_to(Path("..", "..", "blobs", blob))
+    (repo_folder / "refs").mkdir()
+    for ref, ref_commit in (refs or {"main": commit}).items():
+        (repo_folder / "refs" / ref).write_text(ref_commit)  # no newline, as the library writes it
+    return snapshot
+
+
 @pytest.fixture(scope="session")
 def model_factory():
     """`make_tiny_model_folder`, for tests that need a model folder of their own."""
@@ -52,3 +71,9 @@ def model_folder(tmp_path_factory) -> Path:
 def untrained_model_folder(tmp_path_factory) -> Path:
     """The tiny generator as built, untrained: for wiring tests (app, video CLI); read-only."""
     return make_tiny_model_folder(tmp_path_factory.mktemp("untrained-model"), random_output=False)
+
+
+@pytest.fixture(scope="session")
+def hub_cache():
+    """`make_hub_cache`, for tests that need a Hugging Face cache laid out on disk."""
+    return make_hub_cache

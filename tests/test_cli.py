@@ -144,12 +144,13 @@ def test_mixed_folder_bad_files_reported_good_ones_restored(tmp_path, model_fold
     assert (outdir / "photo.png").read_bytes() == b"kept"
 
 
-def test_recursive_pal_aspect_and_a_name_clash_with_a_cached_hub_model(tmp_path, model_folder):
+def test_recursive_pal_aspect_and_a_name_clash_with_a_cached_hub_model(tmp_path, model_folder, hub_cache):
     frames = tmp_path / "frames"
     save(frames / "a.png", picture(576, 720))
     save(frames / "sub" / "b.png", picture(90, 150, seed=1))
     save(frames / "sub" / "a.jpg", picture(20, 20, seed=2))  # same stem as a.png
-    cache = make_hub_cache(tmp_path / "hf-cache", "testowner/tiny-vhs", model_folder)
+    cache = tmp_path / "hf-cache"
+    hub_cache(cache, "testowner/tiny-vhs", model_folder, COMMIT)
     outdir = tmp_path / "out"
 
     result = run_cli(frames, "-o", outdir, "--recursive", "--pal-aspect", "--model", "hf://testowner/tiny-vhs",
@@ -186,17 +187,3 @@ def test_unreachable_hub_model_falls_back_to_the_bundled_one_with_a_message(tmp_
         assert message in result.stderr and "bundled model is missing too" in result.stderr
 
 
-def make_hub_cache(cache: Path, repo_id: str, source_folder: Path) -> Path:
-    """The layout huggingface_hub gives a downloaded model repo (blobs, snapshot symlinks, refs)."""
-    repo_folder = cache / f"models--{repo_id.replace('/', '--')}"
-    snapshot = repo_folder / "snapshots" / COMMIT
-    (repo_folder / "blobs").mkdir(parents=True)
-    snapshot.mkdir(parents=True)
-    for name in ("config.json", "generator.weights.h5"):
-        data = (source_folder / name).read_bytes()
-        blob = hashlib.sha256(data).hexdigest()
-        (repo_folder / "blobs" / blob).write_bytes(data)
-        (snapshot / name).symlink_to(Path("..", "..", "blobs", blob))
-    (repo_folder / "refs").mkdir()
-    (repo_folder / "refs" / "main").write_text(COMMIT)
-    return cache

@@ -9,7 +9,6 @@ tests patch those attributes (and the environment, for anything that looks there
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -30,24 +29,6 @@ from restore.weights import ModelLoadError, load_generator, parse_hub_source, re
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
-def make_hub_cache(cache: Path, repo_id: str, source_folder: Path, refs: dict[str, str] | None = None) -> Path:
-    """Lay out ``source_folder``'s model files as huggingface_hub caches a download of
-    ``repo_id`` at commit COMMIT; returns the snapshot folder."""
-    repo_folder = cache / f"models--{repo_id.replace('/', '--')}"
-    snapshot = repo_folder / "snapshots" / COMMIT
-    (repo_folder / "blobs").mkdir(parents=True)
-    snapshot.mkdir(parents=True)
-    for name in (weights.CONFIG_NAME, weights.WEIGHTS_NAME):
-        data = (source_folder / name).read_bytes()
-        blob = hashlib.sha256(data).hexdigest()
-        (repo_folder / "blobs" / blob).write_bytes(data)
-        (snapshot / name).symlink_to(Path("..", "..", "blobs", blob))
-    (repo_folder / "refs").mkdir()
-    for ref, commit in (refs or {"main": COMMIT}).items():
-        (repo_folder / "refs" / ref).write_text(commit)  # no newline, as the library writes it
-    return snapshot
-
-
 @pytest.fixture(scope="module")
 def other_folder(tmp_path_factory, model_factory) -> Path:
     """Stands in for the bundled checkpoint: a different architecture from model_folder."""
@@ -56,12 +37,12 @@ def other_folder(tmp_path_factory, model_factory) -> Path:
 
 
 @pytest.fixture
-def offline_hub(tmp_path, monkeypatch, model_folder, other_folder):
+def offline_hub(tmp_path, monkeypatch, model_folder, other_folder, hub_cache):
     """Offline Hub with a cache holding testowner/tiny-vhs; bundled folder = other_folder."""
     import huggingface_hub.constants as hub_constants
 
     cache = tmp_path / "hf-cache"
-    make_hub_cache(cache, "testowner/tiny-vhs", model_folder, refs={"main": COMMIT, "v1": COMMIT})
+    hub_cache(cache, "testowner/tiny-vhs", model_folder, COMMIT, refs={"main": COMMIT, "v1": COMMIT})
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_HUB_CACHE", str(cache))
     monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", True)
