@@ -27,7 +27,8 @@ import numpy as np
 import tensorflow as tf
 
 from restore.metrics import psnr, ssim
-from restore.model import GENERATOR_CONFIGS, DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator, pad_to_multiple
+from restore.inference import Restorer
+from restore.model import GENERATOR_CONFIGS, DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator
 from train.export import export_model, model_card, push_to_hub
 from train.pairs import PairBank, list_images, validation_pairs
 from train.pix2pix import Pix2Pix
@@ -124,13 +125,6 @@ class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
         return {"peak": self.peak, "final": self.final, "warmup_steps": self.warmup_steps, "total_steps": self.total_steps}
 
 
-def restore_padded(generator: keras.Model, multiple: int, rgb: np.ndarray) -> np.ndarray:
-    """Run the generator on one uint8 RGB image of any size; uint8 RGB out."""
-    batch, (height, width) = pad_to_multiple(rgb[None].astype(np.float32) / 255.0, multiple)
-    output = np.asarray(generator(batch, training=False), dtype=np.float32)[0, :height, :width]
-    return (np.clip(output, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
-
-
 def image_grid(rows: list[tuple[np.ndarray, ...]], height: int = 160) -> np.ndarray:
     """Stack rows of images (each row: degraded | restored | clean), each scaled to ``height``."""
     lines = []
@@ -146,9 +140,9 @@ class Validation(keras.callbacks.Callback):
     fixed validation pairs, a PNG grid (degraded | restored | clean), TensorBoard
     scalars and images, and an export of the current generator."""
 
-    def __init__(self, pairs, generator, multiple, out: Path, export, writer):
+    def __init__(self, pairs, restorer: Restorer, out: Path, export, writer):
         super().__init__()
-        self.pairs, self.generator, self.multiple = pairs, generator, multiple
+        self.pairs, self.restorer = pairs, restorer
         self.out, self.export, self.writer = out, export, writer
         self.input_figures = {
             "input_psnr": float(np.mean([psnr(bad, good) for _, bad, good in pairs])) if pairs else float("nan"),
@@ -157,7 +151,7 @@ class Validation(keras.callbacks.Callback):
         self.history: list[dict[str, float]] = []
 
     def evaluate(self) -> dict[str, float]:
-        restored = [restore_padded(self.generator, self.multiple, bad) for _, bad, _ in self.pairs]
+        restored = [self.restorer.restore(bad) for _, bad, _ in self.pairs]
         figures = {
             "images": len(self.pairs),
             "psnr": float(np.mean([psnr(r, good) for r, (_, _, good) in zip(restored, self.pairs)])),
@@ -312,7 +306,9 @@ def train(config: TrainConfig, command: str | None = None) -> Path:
     writer = tf.summary.create_file_writer(str(out / "logs" / "validation"))
     callbacks = [
         Checkpointing(manager),
-        Validation(pairs, generator, generator_config.multiple, out, export, writer),
+        # The inference engine itself, on the live generator: whole images, padded as users'
+        # are, without line alignment so the figures measure the network alone.
+        Validation(pairs, Restorer(generator, {"generator": generator_config.to_dict()}, tile=None, line_alignment=False), out, export, writer),
         keras.callbacks.TensorBoard(log_dir=str(out / "logs"), update_freq=50),
     ]
     # Workers stream pairs; each replica's batch is drawn in one Python call.
