@@ -20,6 +20,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from restore import PRESETS, degrade, psnr, ssim  # noqa: E402
 from restore.images import read_image  # noqa: E402
+from train.pairs import list_images  # noqa: E402
 
 
 def main() -> int:
@@ -27,9 +28,10 @@ def main() -> int:
     parser.add_argument("--val", default=str(Path(__file__).resolve().parents[2] / "shared" / "data" / "val"))
     parser.add_argument("--limit", type=int, default=20)
     arguments = parser.parse_args()
-    files = sorted(p for p in Path(arguments.val).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))[: arguments.limit]
-    if not files:
-        parser.error(f"no images in {arguments.val}")
+    try:
+        files = list_images(Path(arguments.val))[: arguments.limit]
+    except ValueError as error:
+        parser.error(str(error))
     shifts, contrasts, psnrs, ssims = [], [], [], []
     for seed, path in enumerate(files):
         clean = cv2.resize(read_image(path).rgb, (720, 576), interpolation=cv2.INTER_AREA)

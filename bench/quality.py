@@ -26,6 +26,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from restore import PRESETS, DegradeSettings, degrade, load_restorer, psnr, random_settings, ssim  # noqa: E402
 from restore.images import read_image  # noqa: E402
+from train.pairs import list_images  # noqa: E402
 
 CASES = {
     "default": lambda rng: PRESETS["default"],
@@ -62,9 +63,10 @@ def main(argv=None) -> int:
     parser.add_argument("--json", default="", help="also write the figures as JSON here")
     arguments = parser.parse_args(argv)
 
-    files = sorted(p for p in Path(arguments.val).iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))[: arguments.limit]
-    if not files:
-        parser.error(f"no images in {arguments.val}")
+    try:
+        files = list_images(Path(arguments.val))[: arguments.limit]
+    except ValueError as error:
+        parser.error(str(error))
     with_alignment = load_restorer(arguments.model, line_alignment=True)
     without_alignment = load_restorer(arguments.model, line_alignment=False)
     print(f"model: {with_alignment.description}; {len(files)} photos from {arguments.val}")

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from restore.degrade import PRESETS, DegradeSettings, degrade, random_settings
-from restore.images import IMAGE_SUFFIXES, ImageError, read_image
+from restore.images import IMAGE_SUFFIXES, ImageError, find_images, read_image
 from restore.timebase import correct_timebase
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def list_images(folder: Path) -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():
         raise ValueError(f"{folder}: not a folder of images")
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
+    files, _ = find_images([folder])
     if not files:
         raise ValueError(f"{folder}: no images found (looked for {', '.join(sorted(IMAGE_SUFFIXES))})")
     return files
