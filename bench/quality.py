@@ -27,6 +27,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from restore import PRESETS, DegradeSettings, degrade, load_restorer, psnr, random_settings, ssim  # noqa: E402
 from restore.images import read_image  # noqa: E402
 from train.pairs import list_images  # noqa: E402
+from train.run import image_grid  # noqa: E402
 
 CASES = {
     "default": lambda rng: PRESETS["default"],
@@ -41,15 +42,6 @@ CASES = {
 def nl_means(rgb: np.ndarray) -> np.ndarray:
     """OpenCV's non-local-means colour denoiser with its documented default strengths."""
     return cv2.fastNlMeansDenoisingColored(rgb, None, 10, 10, 7, 21)
-
-
-def grid(rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]], height: int = 180) -> np.ndarray:
-    lines = []
-    for row in rows:
-        scaled = [cv2.resize(image, (round(image.shape[1] * height / image.shape[0]), height), interpolation=cv2.INTER_AREA) for image in row]
-        lines.append(np.concatenate([np.pad(image, ((2, 2), (2, 2), (0, 0)), constant_values=255) for image in scaled], axis=1))
-    width = max(line.shape[1] for line in lines)
-    return np.concatenate([np.pad(line, ((0, 0), (0, width - line.shape[1]), (0, 0)), constant_values=255) for line in lines], axis=0)
 
 
 def main(argv=None) -> int:
@@ -117,7 +109,7 @@ def main(argv=None) -> int:
         )
     if arguments.grid and samples:
         Path(arguments.grid).parent.mkdir(parents=True, exist_ok=True)
-        cv2.imwrite(arguments.grid, grid(samples)[..., ::-1], [cv2.IMWRITE_PNG_COMPRESSION, 9])
+        cv2.imwrite(arguments.grid, image_grid(samples, height=180, gap=2, fill=255)[..., ::-1], [cv2.IMWRITE_PNG_COMPRESSION, 9])
         print(f"sample grid (degraded | restored | clean, 'default' preset): {arguments.grid}")
     if arguments.json:
         Path(arguments.json).write_text(json.dumps(results, indent=2) + "\n")

@@ -6,13 +6,14 @@ TensorFlow is imported only when a model is loaded, so the simulator and the met
 stay light to import.
 """
 
-from restore.degrade import PRESETS, DegradeSettings, degrade, random_settings
+from restore.degrade import PRESETS, DegradeSettings, VideoDegrader, degrade, random_settings
 from restore.metrics import psnr, ssim, ssim_map
 
 __all__ = [
     "PRESETS",
     "DegradeSettings",
     "Restorer",
+    "VideoDegrader",
     "degrade",
     "load_restorer",
     "psnr",

@@ -125,14 +125,16 @@ class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
         return {"peak": self.peak, "final": self.final, "warmup_steps": self.warmup_steps, "total_steps": self.total_steps}
 
 
-def image_grid(rows: list[tuple[np.ndarray, ...]], height: int = 160) -> np.ndarray:
-    """Stack rows of images (each row: degraded | restored | clean), each scaled to ``height``."""
+def image_grid(rows: list[tuple[np.ndarray, ...]], height: int = 160, gap: int = 0, fill: int = 0) -> np.ndarray:
+    """Stack rows of uint8 RGB images (e.g. degraded | restored | clean), each scaled to
+    ``height``, with ``gap`` pixels of grey level ``fill`` around every image; shorter
+    rows are padded on the right with ``fill``."""
     lines = []
     for images in rows:
         scaled = [cv2.resize(image, (round(image.shape[1] * height / image.shape[0]), height), interpolation=cv2.INTER_AREA) for image in images]
-        lines.append(np.concatenate(scaled, axis=1))
+        lines.append(np.concatenate([np.pad(image, ((gap, gap), (gap, gap), (0, 0)), constant_values=fill) for image in scaled], axis=1))
     width = max(line.shape[1] for line in lines)
-    return np.concatenate([np.pad(line, ((0, 0), (0, width - line.shape[1]), (0, 0))) for line in lines], axis=0)
+    return np.concatenate([np.pad(line, ((0, 0), (0, width - line.shape[1]), (0, 0)), constant_values=fill) for line in lines], axis=0)
 
 
 class Validation(keras.callbacks.Callback):
