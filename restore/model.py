@@ -15,6 +15,7 @@ default three strided layers).
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 import keras
@@ -42,7 +43,7 @@ class GeneratorConfig:
     pix2pix's plain transposed conv to RGB.
     """
 
-    base_filters: int = 24
+    base_filters: int = 20
     depth: int = 5
     max_filters: int = 192
     normalization: str = "batch"
@@ -50,7 +51,7 @@ class GeneratorConfig:
     bottleneck_blocks: int = 2
     dropout_levels: int = 0
     dropout_rate: float = 0.5
-    head_filters: int = 16
+    head_filters: int = 8
 
     def __post_init__(self):
         if self.base_filters < 1 or self.max_filters < self.base_filters:
@@ -108,6 +109,20 @@ GENERATOR_CONFIGS: dict[str, GeneratorConfig] = {
     ),
     "tiny": GeneratorConfig(base_filters=4, depth=3, max_filters=16, bottleneck_blocks=1, head_filters=4),
 }
+
+
+def generator_config_from(value: str) -> GeneratorConfig:
+    """A name in `GENERATOR_CONFIGS` or a JSON object of `GeneratorConfig` fields (as the
+    ``--config`` options take it); ValueError otherwise."""
+    if value in GENERATOR_CONFIGS:
+        return GENERATOR_CONFIGS[value]
+    try:
+        values = json.loads(value)
+    except json.JSONDecodeError:
+        values = None
+    if not isinstance(values, dict):
+        raise ValueError(f"generator config must be one of {sorted(GENERATOR_CONFIGS)} or a JSON object of GeneratorConfig fields, got {value!r}")
+    return GeneratorConfig.from_dict(values)
 
 
 # --------------------------------------------------------------------------- #

@@ -195,7 +195,7 @@ def test_train_config_rejects_bad_values(overrides, tmp_path):
         TrainConfig(data=str(tmp_path), out=str(tmp_path / "out"), **overrides)
 
 
-@pytest.mark.parametrize("generator", ["huge", '{"depth": 12}', '{"base_filters": 8, "colour": true}'])
+@pytest.mark.parametrize("generator", ["huge", "[8, 3]", '{"depth": 12}', '{"base_filters": 8, "colour": true}'])
 def test_unknown_generator_config_is_a_value_error(generator, tmp_path):
     config = TrainConfig(data=str(tmp_path), out=str(tmp_path / "out"), generator=generator)
     with pytest.raises(ValueError):

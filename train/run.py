@@ -28,7 +28,7 @@ import tensorflow as tf
 
 from restore.metrics import psnr, ssim
 from restore.inference import Restorer
-from restore.model import GENERATOR_CONFIGS, DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator
+from restore.model import DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator, generator_config_from
 from train.export import export_model, model_card, push_to_hub
 from train.pairs import PairBank, list_images, validation_pairs
 from train.pix2pix import Pix2Pix
@@ -77,12 +77,7 @@ class TrainConfig:
                 raise ValueError(f"{name} must be auto, on or off")
 
     def generator_config(self) -> GeneratorConfig:
-        if self.generator in GENERATOR_CONFIGS:
-            return GENERATOR_CONFIGS[self.generator]
-        try:
-            return GeneratorConfig.from_dict(json.loads(self.generator))
-        except json.JSONDecodeError:
-            raise ValueError(f"--config must be one of {sorted(GENERATOR_CONFIGS)} or a JSON object, got {self.generator!r}") from None
+        return generator_config_from(self.generator)
 
 
 @functools.cache
