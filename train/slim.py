@@ -12,7 +12,8 @@ of its producing kernel and bias where there is no normalisation) times the L1 n
 the weights that consume it (network slimming, Liu et al. 2017). Every kernel is then cut
 along both axes consistently, skip concatenations included, so a channel that is removed
 is removed everywhere it is read. A channel whose gain is zero contributes nothing, so
-removing only such channels leaves the output unchanged (what the tests check).
+removing only such channels leaves the output unchanged (what the tests check). With
+GroupNorm the groups are re-formed from the kept channels, so only the fine-tune restores them.
 
 Both architectures must share depth, normalisation, residual form and bottleneck, and the
 deepest level (which the bottleneck blocks also use) must keep its width.
