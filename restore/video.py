@@ -504,40 +504,43 @@ def transform_video(
     started = time.perf_counter()
     source = _open_input(input_path)
     try:
-        run = _Run(source, input_path, output_path, container_format, encoder, codec, process,
-                   mode, field_order, max_frames, pal_aspect, progress, description)
+        run = _Run(source=source, input_path=input_path, output_path=output_path, container_format=container_format,
+                   encoder=encoder, codec=codec, process=process, mode=mode, field_order=field_order,
+                   max_frames=max_frames, pal_aspect=pal_aspect, progress=progress, description=description)
         return run.execute(started)
     finally:
         source.close()
 
 
+@dataclasses.dataclass(eq=False, repr=False)
 class _Run:
-    """One pass over a file; holds the streams and counters `transform_video` needs."""
+    """One pass over a file: the job as `transform_video` checked it, and the streams and
+    counters it needs (set up from the job in ``__post_init__``)."""
 
-    def __init__(self, source, input_path, output_path, container_format, encoder, codec, process,
-                 mode, field_order, max_frames, pal_aspect, progress, description):
-        self.source = source
-        self.input_path = input_path
-        self.output_path = output_path
-        self.container_format = container_format
-        self.encoder = encoder
-        self.codec = codec
-        self.process = process
-        self.mode = mode
-        self.field_order = field_order
-        self.max_frames = max_frames
-        self.pal_aspect = pal_aspect
-        self.progress = progress
-        self.description = description
-        self.info = _info(input_path, source)
-        self.in_video = source.streams.video[0]
+    source: Any
+    input_path: Path
+    output_path: Path
+    container_format: str
+    encoder: str
+    codec: str
+    process: Callable[[np.ndarray], np.ndarray]
+    mode: str
+    field_order: str
+    max_frames: int | None
+    pal_aspect: bool
+    progress: bool
+    description: str
+
+    def __post_init__(self):
+        self.info = _info(self.input_path, self.source)
+        self.in_video = self.source.streams.video[0]
         self.in_video.thread_type = "AUTO"  # FFmpeg's own decoding threads
-        self.in_audio = list(source.streams.audio)
-        self.frame_rate = self.info.frame_rate * (2 if mode == "bob" else 1)
+        self.in_audio = list(self.source.streams.audio)
+        self.frame_rate = self.info.frame_rate * (2 if self.mode == "bob" else 1)
         # Output timestamps: the input's time base, halved for bob so the second field's
         # frame (half a frame later) has an exact integer timestamp.
         base = self.in_video.time_base or Fraction(1, 1000)
-        self.time_base = Fraction(base.numerator, base.denominator * 2) if mode == "bob" else Fraction(base)
+        self.time_base = Fraction(base.numerator, base.denominator * 2) if self.mode == "bob" else Fraction(base)
         self.frames_in = self.frames_out = self.frames_decoded = 0
         self.decode_seconds = self.model_seconds = self.encode_seconds = 0.0
         self.audio_queue: deque = deque()
@@ -549,7 +552,8 @@ class _Run:
         self.out_video = None
         self.out_audio: dict[int, Any] = {}
         self.writer_failure: BaseException | None = None
-        self.temporary = output_path.with_name(f".{output_path.stem}.{secrets.token_hex(4)}.tmp{output_path.suffix}")
+        path = self.output_path
+        self.temporary = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.tmp{path.suffix}")
 
     # ------------------------------------------------------------------ driver
     def execute(self, started: float) -> VideoReport:
