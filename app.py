@@ -5,8 +5,10 @@ Four tabs:
 * **Restore**: one image (or several) through the shipped Pix2Pix generator; a before/after
   slider and the restored PNG to download. An option treats the input as PAL anamorphic
   (720×576 non-square pixels).
-* **Degrade**: the VHS/PAL simulator with one slider per artifact, presets, a seed and a
-  "random" button; the preview updates when a slider is released and can be sent to Restore.
+* **Degrade**: the VHS/PAL simulator with one slider per strength, a dropdown per form
+  option beside its artifact, a shuffle-order checkbox, presets, a seed and a "random"
+  button; the preview updates when a slider is released or a choice changed, and can be sent
+  to Restore.
 * **Video**: a short clip (up to 10 s) restored frame by frame, with its sound; before and after
   players. Whole captures go through ``python -m restore``.
 * **Compare**: SSIM, PSNR and an SSIM heat-map of two images, and a small study: one clean
@@ -14,9 +16,12 @@ Four tabs:
 
 This file is UI only: every image operation is a call into the `restore` package. The plain
 handler functions come first (they take file paths and settings and return file paths,
-numbers and tables, so they can be tested without a browser), then the layout in
-`build_demo`, then the events with their API names: ``restore``, ``restore_batch``,
+numbers and tables, so they can be tested without a browser), then one builder per tab
+(`build_restore_tab`, `build_degrade_tab`, ...: its layout, then its events with their API
+names), put together by `build_demo`. The API names: ``restore``, ``restore_batch``,
 ``degrade``, ``compare``, ``study`` and ``restore_video`` (all callable with ``gradio_client``).
+``degrade`` keeps its original parameters first (image, the sixteen original strengths,
+tint_hue, seed); everything added since comes after seed, with defaults.
 
 Run ``python app.py`` and open http://localhost:7860 (no network needed). The model is loaded
 on first use, once, from ``$VHS_RESTORE_MODEL`` (a folder or ``hf://owner/name@rev``) or the
@@ -47,7 +52,17 @@ import gradio as gr
 import numpy as np
 
 from restore import PRESETS, DegradeSettings, degrade, psnr, random_settings, ssim, ssim_map
-from restore.degrade import ARTIFACT_NAMES, PAL_HEIGHT, PAL_WIDTH
+from restore.degrade import (
+    ANY,
+    ARTIFACT_NAMES,
+    FORM_ARTIFACT,
+    FORM_OPTIONS,
+    ORIGINAL_STRENGTH_NAMES,
+    STRENGTH_NAMES,
+    TABLE,
+)
+from restore.degrade.artifacts import STAGES
+from restore.pal import PAL_HEIGHT, PAL_WIDTH
 from restore.images import MAX_PIXELS as LIBRARY_MAX_PIXELS
 from restore.images import ImageError, LoadedImage, read_image, write_png
 
@@ -69,29 +84,88 @@ PSNR_CAP_DB = 100.0  # PSNR shown for identical images (the true value is infini
 
 LAUNCH_OPTIONS: dict[str, Any] = {"max_file_size": MAX_FILE_SIZE, "show_error": True}
 
-# Human labels for the simulator's artifacts; an artifact added later still gets a slider.
-ARTIFACT_LABELS = {
+# The Degrade tab's settings. The /degrade API takes them after the image in this order:
+# the sixteen original strengths, tint_hue and seed (the order callers have always used),
+# then everything added since — the new strengths, the form options, shuffle_order — each
+# with a default (its `DegradeSettings` default), so old positional calls still work.
+NEW_STRENGTH_NAMES = tuple(name for name in STRENGTH_NAMES if name not in ORIGINAL_STRENGTH_NAMES)
+FORM_NAMES = tuple(FORM_OPTIONS)
+SETTING_NAMES = (*STRENGTH_NAMES, "tint_hue", *FORM_NAMES, "shuffle_order")
+ADDED_API_PARAMETERS = (*NEW_STRENGTH_NAMES, *FORM_NAMES, "shuffle_order")
+DEGRADE_API_PARAMETERS = ("image", *ORIGINAL_STRENGTH_NAMES, "tint_hue", "seed", *ADDED_API_PARAMETERS)
+_DEFAULT_SETTINGS = DegradeSettings()
+
+# Human labels (label, info) of every strength: one slider each.
+STRENGTH_LABELS = {
     "interlace": ("Interlace", "the two fields displaced sideways (motion between fields)"),
     "side_borders": ("Side borders", "black blanking at the left and right edges"),
     "softness": ("Softness", "low luma bandwidth: soft, low-resolution detail"),
+    "blur": ("Blur", "optical or digital blur of the whole picture"),
     "chroma_smear": ("Chroma smear", "colour smeared along the lines (colour-under bandwidth)"),
     "ringing": ("Ringing", "over-sharpening halos and echoes"),
     "grain": ("Grain and snow", "luma grain, streaky chroma noise, snow specks"),
+    "noise": ("Noise", "sensor or transmission noise: Gaussian, Poisson or chroma"),
     "dropouts": ("Dropouts", "short white streaks where the tape lost oxide"),
     "tracking": ("Tracking error", "a band of noise and sideways displacement"),
     "jitter": ("Line jitter", "time-base error: lines shifted sideways"),
+    "line_offsets": ("Line offsets", "blocks of lines shifted sideways: a staircase or a wave"),
     "top_skew": ("Top skew (flagging)", "the top lines bent sideways"),
     "head_switching": ("Head switching", "the bottom lines torn sideways, with noise"),
     "chroma_delay": ("Chroma delay", "colour shifted right of the picture: coloured fringes"),
     "tint_band": ("Tint band", "a tinted band over the top of the picture"),
+    "color_band": ("Colour band", "a band with RGB channels lost, a tint or a wash of colour"),
     "levels": ("Levels and cast", "lifted blacks, washed colours, colour cast"),
     "pal_aspect": ("PAL aspect", "squeezed to the anamorphic 720-sample grid and back"),
+    "resample": ("Resampling", "scaled down and up again: blur, aliasing, blocky edges"),
+    "channel_shift": ("Channel shift", "R, G and B planes misregistered by whole pixels"),
+    "posterize": ("Posterisation", "too few levels per channel: banding, lifted black floor"),
+    "speckle": ("Speckle", "pixel specks of digitisation: salt and pepper, dark or bright"),
+    "line_streaks": ("Line streaks", "streaks of corrupted lines: noise, repeated or torn lines"),
     "compression": ("Capture compression", "JPEG blocking of the capture card"),
+    "second_pass": ("Second pass", "blur, noise, resampling and JPEG once more, as in a re-digitised copy"),
+}
+# Labels of the form options (a dropdown each, beside its artifact's slider).
+FORM_LABELS = {
+    "blur_kernel": ("Blur kernel", "gaussian, box, or anisotropic (a rotated Gaussian)"),
+    "noise_kind": ("Noise kind", "gaussian, poisson (stronger in bright areas) or streaky chroma noise"),
+    "ringing_form": ("Ringing form", "peaking (overshoot and echo) or sinc (ripples along every edge)"),
+    "skew_profile": ("Skew profile", "how the bend grows toward the top edge"),
+    "band_form": ("Band form", "channel loss (one or two RGB channels gone), tint, or added colour"),
+    "band_position": ("Band position", "where the band lies: top, middle or bottom"),
+    "line_offset_form": ("Offset form", "a staircase of line blocks or a sine wave"),
+    "speckle_kind": ("Speckle kind", "impulse (salt and pepper), dark or bright specks"),
+    "resample_filter": ("Resampling filter", "the filter used to scale down and up"),
+}
+ANY_LABEL = "any (drawn from the seed)"  # how the dropdowns show the choice "any"
+SHUFFLE_LABEL = ("Shuffle order", "apply the artifacts of each stage in a random order (drawn from the seed)")
+TINT_HUE_LABEL = ("Tint band hue (degrees)", "about 35 = magenta, 215 = green")
+# Headings of the simulator's stages, in the order the damage happens.
+STAGE_TITLES = {
+    "scene": "Scene",
+    "recording": "Recording",
+    "tape": "Tape",
+    "deck": "Playback deck",
+    "capture": "Capture and digitisation",
 }
 
 
-def artifact_label(name: str) -> tuple[str, str]:
-    return ARTIFACT_LABELS.get(name, (name.replace("_", " ").capitalize(), ""))
+def degrade_api_description() -> str:
+    """What the /degrade endpoint takes, parameter by parameter, in its order."""
+    new = "; ".join(f"{name} ({STRENGTH_LABELS[name][1]})" for name in NEW_STRENGTH_NAMES)
+    forms = "; ".join(
+        f"{option} ({STRENGTH_LABELS[FORM_ARTIFACT[option]][0].lower()}: {FORM_LABELS[option][1]}; one of "
+        f"{' | '.join(FORM_OPTIONS[option])}; default {getattr(_DEFAULT_SETTINGS, option)})"
+        for option in FORM_NAMES
+    )
+    return (
+        "Degrade an image with the VHS/PAL simulator. Parameters, in order: image; the artifact strengths "
+        f"{', '.join(ORIGINAL_STRENGTH_NAMES)}, each in [0, 1] (0 = off; all strengths 0 = unchanged); "
+        "tint_hue, the tint band's hue in degrees in [0, 360] (35 = magenta, 215 = green); seed, a whole "
+        "number >= 0 (same seed, same damage). Then, each optional: more strengths in [0, 1], default 0 "
+        f"(off): {new}. Form options, each 'any' (one drawn from the seed) or a form name: {forms}. "
+        "shuffle_order, true or false (default false): apply the artifacts of each stage in a random "
+        "order drawn from the seed. Returns the degraded PNG (twice: preview and download)."
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -378,21 +452,58 @@ def restore_video_clip(path, mode: str = "frames", progress=_no_progress) -> tup
     return str(before.output_path), str(after.output_path)
 
 
-def settings_from_values(strengths: dict[str, float] | list[float], tint_hue: float | None = None) -> DegradeSettings:
-    """`DegradeSettings` from slider values (a dict by artifact name, or a list in
-    `ARTIFACT_NAMES` order) and the tint hue; raises `gr.Error` for out-of-range values."""
-    if not isinstance(strengths, dict):
-        strengths = list(strengths)
-        if len(strengths) != len(ARTIFACT_NAMES):
-            raise _input_error(f"expected {len(ARTIFACT_NAMES)} artifact strengths, got {len(strengths)}")
-        strengths = dict(zip(ARTIFACT_NAMES, strengths))
-    values: dict[str, Any] = {name: float(value or 0.0) for name, value in strengths.items()}
+def _invalid_setting(message: str) -> gr.Error:
+    return _input_error(f"Invalid degradation settings: {message}", title="Invalid settings")
+
+
+def _setting_value(name: str, value: Any) -> Any:
+    """One Degrade-tab value, checked strictly; `gr.Error` naming ``name`` when it is wrong."""
+    if name in STRENGTH_NAMES or name == "tint_hue":
+        if value is None and name != "tint_hue":
+            return 0.0  # an empty slider: off
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise _invalid_setting(f"{name} must be a number, got {value!r}")
+        return float(value)
+    if name in FORM_OPTIONS:
+        if not isinstance(value, str) or value not in FORM_OPTIONS[name]:
+            raise _invalid_setting(f"{name} must be one of {', '.join(FORM_OPTIONS[name])}; got {value!r}")
+        return value
+    if name == "shuffle_order":
+        if not isinstance(value, (bool, np.bool_)):  # "false" is a string, not False
+            raise _invalid_setting(f"shuffle_order must be true or false, got {value!r}")
+        return bool(value)
+    raise _invalid_setting(f"unknown setting {name!r}; known: {', '.join(SETTING_NAMES)}")
+
+
+def settings_from_values(values: dict[str, Any] | list[float], tint_hue: float | None = None) -> DegradeSettings:
+    """`DegradeSettings` from the Degrade tab's values.
+
+    ``values`` is a dict by setting name (any of `SETTING_NAMES`: the strengths,
+    ``tint_hue``, the form options, ``shuffle_order``; the others keep their defaults) or a
+    list of strengths in `STRENGTH_NAMES` order (all of them, or the original sixteen).
+    ``tint_hue``, when given, is the tint band's hue. Raises `gr.Error` naming the setting
+    for a strength out of [0, 1], a non-number, an unknown form or a non-boolean
+    ``shuffle_order``.
+    """
+    if not isinstance(values, dict):
+        values = list(values)
+        if len(values) not in (len(STRENGTH_NAMES), len(ORIGINAL_STRENGTH_NAMES)):
+            raise _input_error(
+                f"expected {len(STRENGTH_NAMES)} (or the original {len(ORIGINAL_STRENGTH_NAMES)}) artifact "
+                f"strengths, got {len(values)}", title="Invalid settings",
+            )
+        values = dict(zip(STRENGTH_NAMES, values))
     if tint_hue is not None:
-        values["tint_hue"] = float(tint_hue)
+        values = {**values, "tint_hue": tint_hue}
+    checked = {
+        name: _setting_value(name, value)
+        for name, value in values.items()
+        if not (name == "tint_hue" and value is None)  # no hue given: the default
+    }
     try:
-        return DegradeSettings(**values)
+        return DegradeSettings(**checked)
     except (TypeError, ValueError) as exc:
-        raise _input_error(f"Invalid degradation settings: {exc}", title="Invalid settings") from None
+        raise _invalid_setting(str(exc)) from None
 
 
 def _seed(seed) -> int:
@@ -415,20 +526,58 @@ def degrade_image(path, settings: DegradeSettings, seed: int = 0) -> str:
     return str(write_png(_output_dir() / f"{_stem(path)}_degraded.png", bad))
 
 
-def preset_values(name: str) -> list[float]:
-    """The slider values of a preset: the artifact strengths in order, then the tint hue."""
+def settings_values(settings: DegradeSettings) -> dict[str, Any]:
+    """The Degrade tab's values of ``settings``, by name in `SETTING_NAMES` order:
+    strengths rounded to the sliders' 0.01 step, the hue to whole degrees in [0, 360),
+    the form options and shuffle_order as they are."""
+    values: dict[str, Any] = {name: round(float(getattr(settings, name)), 2) for name in STRENGTH_NAMES}
+    values["tint_hue"] = round(float(settings.tint_hue) % 360) % 360
+    values.update({option: getattr(settings, option) for option in FORM_NAMES})
+    values["shuffle_order"] = bool(settings.shuffle_order)
+    return values
+
+
+def preset_values(name: str) -> dict[str, Any]:
+    """The Degrade tab's values of a preset (see `settings_values`)."""
     if name not in PRESETS:
         raise _input_error(f"Unknown preset {name!r}; choose one of {', '.join(PRESETS)}.")
-    settings = PRESETS[name]
-    return [round(float(v), 2) for v in settings.strengths().values()] + [round(float(settings.tint_hue))]
+    return settings_values(PRESETS[name])
 
 
-def random_values(seed: int | None = None) -> tuple[list[float], int]:
-    """Random settings (the training distribution) as slider values, and the seed used."""
+def random_values(seed: int | None = None) -> tuple[dict[str, Any], int]:
+    """Random settings (the training distribution: every form "any", the order shuffled
+    now and then) as the Degrade tab's values, and the seed used."""
     seed = secrets.randbelow(2**31 - 1) if seed is None else _seed(seed)
-    settings = random_settings(np.random.default_rng(seed))
-    values = [round(float(v), 2) for v in settings.strengths().values()]
-    return values + [round(float(settings.tint_hue) % 360)], seed
+    return settings_values(random_settings(np.random.default_rng(seed))), seed
+
+
+def _with_signature(fn, names, defaults: dict[str, Any] | None = None):
+    """Give a ``*args`` event function named parameters (gradio_client shows these names),
+    with ``defaults`` for those that have one (they must come last)."""
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    defaults = defaults or {}
+    fn.__signature__ = inspect.Signature(
+        [inspect.Parameter(name, kind, default=defaults.get(name, inspect.Parameter.empty)) for name in names]
+    )
+    return fn
+
+
+def degrade_event(image, *values):
+    """The /degrade endpoint: the values in `DEGRADE_API_PARAMETERS` order after the
+    image (see `degrade_api_description`); returns the degraded PNG twice (preview and
+    download)."""
+    if len(values) != len(DEGRADE_API_PARAMETERS) - 1:
+        raise _input_error(f"expected {len(DEGRADE_API_PARAMETERS) - 1} values after the image, got {len(values)}")
+    named = dict(zip(DEGRADE_API_PARAMETERS[1:], values))
+    seed = named.pop("seed")
+    path = degrade_image(image, settings_from_values(named), seed)
+    return path, path
+
+
+# The parameters added after seed default to the library's defaults: a call without them
+# degrades exactly as before they existed.
+_with_signature(degrade_event, DEGRADE_API_PARAMETERS,
+                {name: getattr(_DEFAULT_SETTINGS, name) for name in ADDED_API_PARAMETERS})
 
 
 def _fit_pair(a: np.ndarray, b: np.ndarray, resize: bool, names: tuple[str, str]) -> np.ndarray:
@@ -536,6 +685,18 @@ class ExampleSet:
     clean: list[str] = field(default_factory=list)
     degraded: list[str] = field(default_factory=list)
 
+    @property
+    def labels(self) -> list[str]:
+        return [name.capitalize() for name in self.names]
+
+    @property
+    def first_clean(self) -> str | None:
+        return self.clean[0] if self.clean else None
+
+    @property
+    def first_degraded(self) -> str | None:
+        return self.degraded[0] if self.degraded else None
+
 
 def pal_frame(rgb: np.ndarray) -> np.ndarray:
     """Centre-crop to the 5:4 shape of a 720×576 PAL frame and resize to it."""
@@ -609,13 +770,6 @@ def _image_output(label: str, elem_id: str, value: str | None = None, height: in
     )
 
 
-def _with_signature(fn, names: list[str]):
-    """Give a ``*args`` event function named parameters (gradio_client shows these names)."""
-    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
-    fn.__signature__ = inspect.Signature([inspect.Parameter(name, kind) for name in names])
-    return fn
-
-
 INTRO = f"""
 # VHS/PAL frame restoration
 Restores digitised VHS frames (PAL, 720×576): grain and snow, line jitter, tearing at the top and
@@ -627,289 +781,350 @@ Uploads: PNG, JPEG, TIFF, BMP, WebP, GIF or PPM, up to {MAX_UPLOAD_MB} MB and
 
 
 # --------------------------------------------------------------------------------------------
-# Layout and events
+# Layout and events: one builder per tab, each wiring its own events
 # --------------------------------------------------------------------------------------------
-def build_demo(examples: ExampleSet | None = None) -> gr.Blocks:
-    """The whole app as a `gr.Blocks` (queued, not launched)."""
-    examples = examples or make_examples()
-    labels = [name.capitalize() for name in examples.names]
-    first_clean = examples.clean[0] if examples.clean else None
-    first_degraded = examples.degraded[0] if examples.degraded else None
-    presets = list(PRESETS)
+MODEL_EVENTS: dict[str, Any] = {"concurrency_id": "model", "concurrency_limit": 1}
 
+
+def build_restore_tab(examples: ExampleSet) -> gr.Image:
+    """The Restore tab (one image; several at once) and its events ``restore`` and
+    ``restore_batch``. Returns the image input, which the Degrade tab sends to."""
+    with gr.Tab("Restore", id="restore", elem_id="tab-restore"):
+        with gr.Row():
+            with gr.Column():
+                r_input = image_input("VHS frame", "restore-input")
+                r_pal = gr.Checkbox(
+                    label="PAL anamorphic input",
+                    info="720×576 with non-square pixels: the result is resized to "
+                    "square pixels (720 → 768 wide)",
+                    elem_id="restore-pal",
+                )
+                r_button = gr.Button("Restore", variant="primary", elem_id="restore-button")
+                if examples.degraded:
+                    gr.Examples(
+                        [[p] for p in examples.degraded], inputs=[r_input],
+                        example_labels=examples.labels, label="Degraded examples (default preset)",
+                    )
+            with gr.Column():
+                with gr.Tabs():
+                    with gr.Tab("Before / after"):
+                        r_slider = gr.ImageSlider(
+                            label="Before / after", type="filepath",
+                            format="png", interactive=False, max_height=640, elem_id="restore-slider",
+                        )
+                    with gr.Tab("Restored"):
+                        r_output = _image_output("Restored", "restore-output", height=480)
+                r_download = gr.DownloadButton("Download restored PNG", elem_id="restore-download")
+        with gr.Accordion("Several images at once", open=False):
+            with gr.Row():
+                with gr.Column():
+                    b_files = gr.File(
+                        label=f"Images (up to {MAX_BATCH})", file_count="multiple",
+                        file_types=["image"], elem_id="batch-input",
+                    )
+                    b_pal = gr.Checkbox(label="PAL anamorphic input", elem_id="batch-pal")
+                    b_button = gr.Button("Restore all", variant="primary", elem_id="batch-button")
+                    b_report = gr.Markdown(label="Report", elem_id="batch-report")
+                with gr.Column():
+                    b_gallery = gr.Gallery(label="Restored", columns=3, format="png", elem_id="batch-gallery")
+                    b_outputs = gr.File(label="Restored PNGs", file_count="multiple", elem_id="batch-output")
+        model_info = gr.Markdown(f"Model: {MODEL.describe()}", elem_id="model-info")
+
+    def restore_event(image, pal_aspect, progress=gr.Progress()):
+        return restore_image(image, pal_aspect, progress)
+
+    r_button.click(
+        restore_event, [r_input, r_pal], [r_output, r_slider, r_download], api_name="restore",
+        api_description="Restore one image. Returns the restored PNG, the (input, restored) "
+        "pair and the PNG to download.",
+        **MODEL_EVENTS,
+    ).then(lambda: f"Model: {MODEL.describe()}", None, model_info, api_visibility="private", queue=False)
+
+    def batch_event(files, pal_aspect, progress=gr.Progress()):
+        return restore_batch(files, pal_aspect, progress)
+
+    b_button.click(
+        batch_event, [b_files, b_pal], [b_gallery, b_outputs, b_report], api_name="restore_batch",
+        api_description="Restore several images; bad files are skipped and reported.",
+        **MODEL_EVENTS,
+    )
+    return r_input
+
+
+def _form_choices(option: str) -> list[tuple[str, str]]:
+    """The dropdown choices of a form option: (label, value), "any" first."""
+    return [(ANY_LABEL if form == ANY else form.replace("_", " "), form) for form in FORM_OPTIONS[option]]
+
+
+def _passed_to_handler(component):
+    """Let API values reach the handler unchanged: it checks them and names the parameter
+    in its error (Gradio's own check of a dropdown value names neither)."""
+    component.preprocess = types.MethodType(lambda self, payload: payload, component)
+    return component
+
+
+_CELLS_PER_ROW = 4
+
+
+def _fill_row(cells: int) -> None:
+    """Empty columns after ``cells`` cells, so every row keeps the same cell width."""
+    for _ in range(_CELLS_PER_ROW - cells):
+        gr.Column(min_width=220)
+
+
+def _setting_cell(name: str, values: dict[str, Any], controls: dict[str, Any]) -> None:
+    """One strength's cell: its slider, and its options below it (the tint band's hue, the
+    artifact's form dropdowns). Adds the components to ``controls`` by setting name."""
+    label, info = STRENGTH_LABELS[name]
+    with gr.Column(min_width=220):
+        with gr.Group():
+            controls[name] = gr.Slider(
+                0.0, 1.0, value=values[name], step=0.01, label=label, info=info, elem_id=f"slider-{name}"
+            )
+            if name == "tint_band":
+                label, info = TINT_HUE_LABEL
+                controls["tint_hue"] = gr.Slider(
+                    0, 360, value=values["tint_hue"], step=1, label=label, info=info, elem_id="slider-tint_hue"
+                )
+            for option in FORM_NAMES:
+                if FORM_ARTIFACT[option] == name:
+                    label, info = FORM_LABELS[option]
+                    controls[option] = _passed_to_handler(gr.Dropdown(
+                        _form_choices(option), value=values[option], label=label, info=info,
+                        elem_id=f"form-{option}",
+                    ))
+
+
+def degrade_controls(values: dict[str, Any]) -> dict[str, Any]:
+    """The Degrade tab's settings, set to ``values`` (`settings_values`): the artifacts
+    stage by stage in the order the damage happens, four cells a row, then the second pass
+    and the shuffle checkbox. Returns the components by name, in `SETTING_NAMES` order."""
+    controls: dict[str, Any] = {}
+    for stage in STAGES:
+        names = [name for name in ARTIFACT_NAMES if TABLE[name].stage == stage]
+        gr.Markdown(f"**{STAGE_TITLES[stage]}**")
+        for start in range(0, len(names), _CELLS_PER_ROW):
+            with gr.Row():
+                row = names[start : start + _CELLS_PER_ROW]
+                for name in row:
+                    _setting_cell(name, values, controls)
+                _fill_row(len(row))
+    gr.Markdown("**Afterwards**")
+    with gr.Row():
+        rest = [name for name in STRENGTH_NAMES if name not in ARTIFACT_NAMES]  # the second pass
+        for name in rest:
+            _setting_cell(name, values, controls)
+        with gr.Column(min_width=220):
+            label, info = SHUFFLE_LABEL
+            controls["shuffle_order"] = _passed_to_handler(
+                gr.Checkbox(values["shuffle_order"], label=label, info=info, elem_id="degrade-shuffle")
+            )
+        _fill_row(len(rest) + 1)
+    return {name: controls[name] for name in SETTING_NAMES}
+
+
+def build_degrade_tab(examples: ExampleSet, restore_input: gr.Image, tabs: gr.Tabs) -> None:
+    """The Degrade tab and its events: ``degrade`` (every setting, see
+    `degrade_api_description`), presets, random settings, and sending the result to
+    ``restore_input`` on the Restore tab."""
+    with gr.Tab("Degrade", id="degrade", elem_id="tab-degrade"):
+        with gr.Row():
+            with gr.Column():
+                d_input = image_input("Clean image", "degrade-input", value=examples.first_clean)
+                if examples.clean:
+                    gr.Examples(
+                        [[p] for p in examples.clean], inputs=[d_input],
+                        example_labels=examples.labels, label="Clean examples",
+                    )
+                with gr.Row():
+                    d_preset = gr.Dropdown(
+                        list(PRESETS) + [CUSTOM], value=DEFAULT_PRESET, label="Preset",
+                        info="sets all the settings below", elem_id="degrade-preset",
+                    )
+                    d_seed = gr.Number(
+                        EXAMPLE_SEED, label="Seed", precision=0, minimum=0,
+                        info="same seed, same damage", elem_id="degrade-seed",
+                    )
+                with gr.Row():
+                    d_random = gr.Button("Random settings", elem_id="degrade-random")
+                    d_apply = gr.Button("Degrade", variant="primary", elem_id="degrade-button")
+            with gr.Column():
+                d_output = _image_output("Degraded preview", "degrade-output", value=examples.first_degraded)
+                with gr.Row():
+                    d_download = gr.DownloadButton(
+                        "Download degraded PNG", value=examples.first_degraded, elem_id="degrade-download"
+                    )
+                    d_send = gr.Button("Send to Restore →", elem_id="degrade-send")
+        gr.Markdown(
+            "**Artifacts**, in the order the damage happens: strength 0 = off, 1 = strongest; a form "
+            "“any” is drawn from the seed. The preview updates when you release a slider or change a choice."
+        )
+        controls = degrade_controls(preset_values(DEFAULT_PRESET))
+
+    components = {**controls, "image": d_input, "seed": d_seed}
+    degrade_inputs = [components[name] for name in DEGRADE_API_PARAMETERS]
+    sliders = [c for c in controls.values() if isinstance(c, gr.Slider)]
+    choices = [c for c in controls.values() if not isinstance(c, gr.Slider)]  # dropdowns, checkbox
+    gr.on(
+        [s.release for s in sliders] + [c.input for c in choices] + [d_seed.submit, d_apply.click],
+        degrade_event, degrade_inputs, [d_output, d_download], api_name="degrade",
+        api_description=degrade_api_description(), trigger_mode="always_last",
+    )
+
+    def new_clean_image(image, *values):
+        if image is None:
+            return None, None
+        return degrade_event(image, *values)
+
+    d_input.change(
+        new_clean_image, degrade_inputs, [d_output, d_download], api_visibility="private",
+        trigger_mode="always_last",
+    )
+
+    def preset_event(name):
+        if name == CUSTOM:
+            return [gr.skip()] * len(controls)
+        values = preset_values(name)
+        return [values[setting] for setting in controls]
+
+    d_preset.input(preset_event, d_preset, list(controls.values()), api_visibility="private").then(
+        new_clean_image, degrade_inputs, [d_output, d_download], api_visibility="private"
+    )
+
+    def random_event():
+        values, seed = random_values()
+        return [*(values[setting] for setting in controls), seed, CUSTOM]
+
+    d_random.click(
+        random_event, None, [*controls.values(), d_seed, d_preset], api_visibility="private"
+    ).then(new_clean_image, degrade_inputs, [d_output, d_download], api_visibility="private")
+
+    def send_event(degraded):
+        if not degraded:
+            raise _input_error("There is no degraded image to send yet.", title="Nothing to send")
+        return degraded, gr.Tabs(selected="restore")
+
+    d_send.click(send_event, d_output, [restore_input, tabs], api_visibility="private", queue=False)
+
+
+def build_compare_tab(examples: ExampleSet) -> None:
+    """The Compare tab: two images scored (``compare``) and the degrade → restore study (``study``)."""
+    with gr.Tab("Compare", id="compare", elem_id="tab-compare"):
+        gr.Markdown(
+            "### Two images: SSIM, PSNR and where they differ\n"
+            "The SSIM map is dark where the images differ and yellow where they match."
+        )
+        with gr.Row():
+            c_a = image_input("Image A (reference)", "compare-a", value=examples.first_clean)
+            c_b = image_input("Image B", "compare-b", value=examples.first_degraded)
+            c_map = _image_output("SSIM map", "compare-map")
+        with gr.Row():
+            c_resize = gr.Checkbox(
+                label="Resize B to A's size", info="when their sizes differ", elem_id="compare-resize"
+            )
+            c_button = gr.Button("Compare", variant="primary", elem_id="compare-button")
+        with gr.Row():
+            c_ssim = gr.Number(label="SSIM", info="1 = identical", interactive=False, elem_id="compare-ssim")
+            c_psnr = gr.Number(
+                label="PSNR", info=f"dB; higher = closer; identical images show {PSNR_CAP_DB:g}",
+                interactive=False, elem_id="compare-psnr",
+            )
+            c_summary = gr.Markdown(label="Summary", elem_id="compare-summary")
+
+        gr.Markdown(
+            "### Study: degrade → restore\nOne clean image is degraded with a preset, then "
+            "restored; both are scored against the clean original."
+        )
+        with gr.Row():
+            with gr.Column():
+                s_input = image_input("Clean image", "study-input", value=examples.first_clean)
+                with gr.Row():
+                    s_preset = gr.Dropdown(
+                        list(PRESETS), value=DEFAULT_PRESET, label="Preset", elem_id="study-preset"
+                    )
+                    s_seed = gr.Number(EXAMPLE_SEED, label="Seed", precision=0, minimum=0, elem_id="study-seed")
+                s_button = gr.Button("Degrade and restore", variant="primary", elem_id="study-button")
+            s_degraded = _image_output("Degraded", "study-degraded")
+            s_restored = _image_output("Restored", "study-restored")
+        s_table = gr.Dataframe(
+            headers=STUDY_HEADERS, datatype=["str", "number", "number"], interactive=False,
+            label="Scores against the clean image", elem_id="study-table",
+        )
+        s_summary = gr.Markdown(label="Summary", elem_id="study-summary")
+        if examples.clean:
+            gr.Examples(
+                [[p] for p in examples.clean], inputs=[s_input], example_labels=examples.labels,
+                label="Clean examples",
+            )
+
+    def compare_event(image_a, image_b, resize):
+        ssim_value, psnr_value, heatmap = compare_images(image_a, image_b, resize)
+        return ssim_value, psnr_for_display(psnr_value), heatmap, compare_summary(ssim_value, psnr_value)
+
+    c_button.click(
+        compare_event, [c_a, c_b, c_resize], [c_ssim, c_psnr, c_map, c_summary], api_name="compare",
+        api_description=f"SSIM, PSNR (dB; {PSNR_CAP_DB:g} for identical images) and the SSIM "
+        "heat-map of two images, and a one-line summary. Different sizes are an error unless "
+        "resize is true (B is then resized to A's size).",
+    )
+
+    def study_event(image, preset, seed, progress=gr.Progress()):
+        degraded, restored, rows, summary = run_study(image, preset, seed, progress)
+        rows = [[name, s, psnr_for_display(p)] for name, s, p in rows]
+        return degraded, restored, rows, summary
+
+    s_button.click(
+        study_event, [s_input, s_preset, s_seed], [s_degraded, s_restored, s_table, s_summary],
+        api_name="study",
+        api_description="Degrade a clean image with a preset and seed, restore it, and score "
+        "clean vs degraded and clean vs restored (SSIM, PSNR).",
+        **MODEL_EVENTS,
+    )
+
+
+def build_video_tab() -> None:
+    """The Video tab: a short clip restored frame by frame (``restore_video``)."""
+    with gr.Tab("Video", id="video", elem_id="tab-video"):
+        gr.Markdown(
+            f"### Short clips\nUp to {MAX_VIDEO_SECONDS} s ({MAX_VIDEO_FRAMES} frames). Every frame is "
+            "restored; frame rate, duration and sound are kept. Whole captures: "
+            "`python -m restore capture.avi -o OUTDIR` (same options, no length limit)."
+        )
+        with gr.Row():
+            with gr.Column():
+                v_input = gr.Video(label="VHS clip", sources=["upload"], elem_id="video-input")
+                v_mode = gr.Radio(
+                    VIDEO_MODES, value="frames", label="Interlaced video",
+                    info="whole frames: fastest; each field: keeps the interlaced structure (archive "
+                    "masters); bob: smooth 50p for screens, twice the work",
+                    elem_id="video-mode",
+                )
+                v_button = gr.Button("Restore clip", variant="primary", elem_id="video-button")
+            with gr.Column():
+                v_before = gr.Video(label="Before", interactive=False, elem_id="video-before")
+                v_after = gr.Video(label="After (restored)", interactive=False, elem_id="video-after")
+
+    def video_event(clip, mode, progress=gr.Progress()):
+        return restore_video_clip(clip, mode, progress)
+
+    v_button.click(
+        video_event, [v_input, v_mode], [v_before, v_after], api_name="restore_video",
+        api_description=f"Restore a short video clip (up to {MAX_VIDEO_SECONDS} s): mode frames, fields or "
+        "bob. Returns the input and the restored clip (H.264; the sound copied).",
+        **MODEL_EVENTS,
+    )
+
+
+def build_demo(examples: ExampleSet | None = None) -> gr.Blocks:
+    """The whole app as a `gr.Blocks` (queued, not launched): one builder per tab."""
+    examples = examples or make_examples()
     with gr.Blocks(title="VHS/PAL restoration", analytics_enabled=False, delete_cache=(3600, 7200)) as demo:
         gr.Markdown(INTRO)
         with gr.Tabs(selected="restore", elem_id="tabs") as tabs:
-            # ---------------------------------------------------------------- Restore
-            with gr.Tab("Restore", id="restore", elem_id="tab-restore"):
-                with gr.Row():
-                    with gr.Column():
-                        r_input = image_input("VHS frame", "restore-input")
-                        r_pal = gr.Checkbox(
-                            label="PAL anamorphic input",
-                            info="720×576 with non-square pixels: the result is resized to "
-                            "square pixels (720 → 768 wide)",
-                            elem_id="restore-pal",
-                        )
-                        r_button = gr.Button("Restore", variant="primary", elem_id="restore-button")
-                        if examples.degraded:
-                            gr.Examples(
-                                [[p] for p in examples.degraded], inputs=[r_input],
-                                example_labels=labels, label="Degraded examples (default preset)",
-                            )
-                    with gr.Column():
-                        with gr.Tabs():
-                            with gr.Tab("Before / after"):
-                                r_slider = gr.ImageSlider(
-                                    label="Before / after", type="filepath",
-                                    format="png", interactive=False, max_height=640, elem_id="restore-slider",
-                                )
-                            with gr.Tab("Restored"):
-                                r_output = _image_output("Restored", "restore-output", height=480)
-                        r_download = gr.DownloadButton("Download restored PNG", elem_id="restore-download")
-                with gr.Accordion("Several images at once", open=False):
-                    with gr.Row():
-                        with gr.Column():
-                            b_files = gr.File(
-                                label=f"Images (up to {MAX_BATCH})", file_count="multiple",
-                                file_types=["image"], elem_id="batch-input",
-                            )
-                            b_pal = gr.Checkbox(label="PAL anamorphic input", elem_id="batch-pal")
-                            b_button = gr.Button("Restore all", variant="primary", elem_id="batch-button")
-                            b_report = gr.Markdown(label="Report", elem_id="batch-report")
-                        with gr.Column():
-                            b_gallery = gr.Gallery(label="Restored", columns=3, format="png", elem_id="batch-gallery")
-                            b_outputs = gr.File(label="Restored PNGs", file_count="multiple", elem_id="batch-output")
-                model_info = gr.Markdown(f"Model: {MODEL.describe()}", elem_id="model-info")
-
-            # ---------------------------------------------------------------- Degrade
-            with gr.Tab("Degrade", id="degrade", elem_id="tab-degrade"):
-                with gr.Row():
-                    with gr.Column():
-                        d_input = image_input("Clean image", "degrade-input", value=first_clean)
-                        if examples.clean:
-                            gr.Examples(
-                                [[p] for p in examples.clean], inputs=[d_input],
-                                example_labels=labels, label="Clean examples",
-                            )
-                        with gr.Row():
-                            d_preset = gr.Dropdown(
-                                presets + [CUSTOM], value=DEFAULT_PRESET, label="Preset",
-                                info="sets all sliders", elem_id="degrade-preset",
-                            )
-                            d_seed = gr.Number(
-                                EXAMPLE_SEED, label="Seed", precision=0, minimum=0,
-                                info="same seed, same damage", elem_id="degrade-seed",
-                            )
-                        with gr.Row():
-                            d_random = gr.Button("Random settings", elem_id="degrade-random")
-                            d_apply = gr.Button("Degrade", variant="primary", elem_id="degrade-button")
-                    with gr.Column():
-                        d_output = _image_output("Degraded preview", "degrade-output", value=first_degraded)
-                        with gr.Row():
-                            d_download = gr.DownloadButton(
-                                "Download degraded PNG", value=first_degraded, elem_id="degrade-download"
-                            )
-                            d_send = gr.Button("Send to Restore →", elem_id="degrade-send")
-                gr.Markdown(
-                    "**Artifacts**: strength 0 = off, 1 = strongest. "
-                    "The preview updates when you release a slider."
-                )
-                defaults = preset_values(DEFAULT_PRESET)
-                sliders: list[gr.Slider] = []
-                per_row = 4
-                for start in range(0, len(ARTIFACT_NAMES), per_row):
-                    with gr.Row():
-                        for index in range(start, min(start + per_row, len(ARTIFACT_NAMES))):
-                            name = ARTIFACT_NAMES[index]
-                            label, info = artifact_label(name)
-                            sliders.append(
-                                gr.Slider(
-                                    0.0, 1.0, value=defaults[index], step=0.01, label=label, info=info,
-                                    elem_id=f"slider-{name}",
-                                )
-                            )
-                with gr.Row():
-                    d_hue = gr.Slider(
-                        0, 360, value=defaults[-1], step=1, label="Tint band hue (degrees)",
-                        info="about 35 = magenta, 215 = green", elem_id="slider-tint_hue",
-                    )
-
-            # ---------------------------------------------------------------- Compare
-            with gr.Tab("Compare", id="compare", elem_id="tab-compare"):
-                gr.Markdown(
-                    "### Two images: SSIM, PSNR and where they differ\n"
-                    "The SSIM map is dark where the images differ and yellow where they match."
-                )
-                with gr.Row():
-                    c_a = image_input("Image A (reference)", "compare-a", value=first_clean)
-                    c_b = image_input("Image B", "compare-b", value=first_degraded)
-                    c_map = _image_output("SSIM map", "compare-map")
-                with gr.Row():
-                    c_resize = gr.Checkbox(
-                        label="Resize B to A's size", info="when their sizes differ", elem_id="compare-resize"
-                    )
-                    c_button = gr.Button("Compare", variant="primary", elem_id="compare-button")
-                with gr.Row():
-                    c_ssim = gr.Number(label="SSIM", info="1 = identical", interactive=False, elem_id="compare-ssim")
-                    c_psnr = gr.Number(
-                        label="PSNR", info=f"dB; higher = closer; identical images show {PSNR_CAP_DB:g}",
-                        interactive=False, elem_id="compare-psnr",
-                    )
-                    c_summary = gr.Markdown(label="Summary", elem_id="compare-summary")
-
-                gr.Markdown(
-                    "### Study: degrade → restore\nOne clean image is degraded with a preset, then "
-                    "restored; both are scored against the clean original."
-                )
-                with gr.Row():
-                    with gr.Column():
-                        s_input = image_input("Clean image", "study-input", value=first_clean)
-                        with gr.Row():
-                            s_preset = gr.Dropdown(
-                                presets, value=DEFAULT_PRESET, label="Preset", elem_id="study-preset"
-                            )
-                            s_seed = gr.Number(EXAMPLE_SEED, label="Seed", precision=0, minimum=0, elem_id="study-seed")
-                        s_button = gr.Button("Degrade and restore", variant="primary", elem_id="study-button")
-                    s_degraded = _image_output("Degraded", "study-degraded")
-                    s_restored = _image_output("Restored", "study-restored")
-                s_table = gr.Dataframe(
-                    headers=STUDY_HEADERS, datatype=["str", "number", "number"], interactive=False,
-                    label="Scores against the clean image", elem_id="study-table",
-                )
-                s_summary = gr.Markdown(label="Summary", elem_id="study-summary")
-                if examples.clean:
-                    gr.Examples(
-                        [[p] for p in examples.clean], inputs=[s_input], example_labels=labels,
-                        label="Clean examples",
-                    )
-
-            # ---------------------------------------------------------------- Video
-            with gr.Tab("Video", id="video", elem_id="tab-video"):
-                gr.Markdown(
-                    f"### Short clips\nUp to {MAX_VIDEO_SECONDS} s ({MAX_VIDEO_FRAMES} frames). Every frame is "
-                    "restored; frame rate, duration and sound are kept. Whole captures: "
-                    "`python -m restore capture.avi -o OUTDIR` (same options, no length limit)."
-                )
-                with gr.Row():
-                    with gr.Column():
-                        v_input = gr.Video(label="VHS clip", sources=["upload"], elem_id="video-input")
-                        v_mode = gr.Radio(
-                            VIDEO_MODES, value="frames", label="Interlaced video",
-                            info="whole frames: fastest; each field: keeps the interlaced structure (archive "
-                            "masters); bob: smooth 50p for screens, twice the work",
-                            elem_id="video-mode",
-                        )
-                        v_button = gr.Button("Restore clip", variant="primary", elem_id="video-button")
-                    with gr.Column():
-                        v_before = gr.Video(label="Before", interactive=False, elem_id="video-before")
-                        v_after = gr.Video(label="After (restored)", interactive=False, elem_id="video-after")
-
-        # ------------------------------------------------------------------------ events
-        model_events = {"concurrency_id": "model", "concurrency_limit": 1}
-
-        def restore_event(image, pal_aspect, progress=gr.Progress()):
-            return restore_image(image, pal_aspect, progress)
-
-        r_button.click(
-            restore_event, [r_input, r_pal], [r_output, r_slider, r_download], api_name="restore",
-            api_description="Restore one image. Returns the restored PNG, the (input, restored) "
-            "pair and the PNG to download.",
-            **model_events,
-        ).then(lambda: f"Model: {MODEL.describe()}", None, model_info, api_visibility="private", queue=False)
-
-        def batch_event(files, pal_aspect, progress=gr.Progress()):
-            return restore_batch(files, pal_aspect, progress)
-
-        b_button.click(
-            batch_event, [b_files, b_pal], [b_gallery, b_outputs, b_report], api_name="restore_batch",
-            api_description="Restore several images; bad files are skipped and reported.",
-            **model_events,
-        )
-
-        def degrade_event(image, *values):
-            *strengths, tint_hue, seed = values
-            path = degrade_image(image, settings_from_values(strengths, tint_hue), seed)
-            return path, path
-
-        _with_signature(degrade_event, ["image", *ARTIFACT_NAMES, "tint_hue", "seed"])
-        degrade_inputs = [d_input, *sliders, d_hue, d_seed]
-        gr.on(
-            [s.release for s in sliders] + [d_hue.release, d_seed.submit, d_apply.click],
-            degrade_event, degrade_inputs, [d_output, d_download], api_name="degrade",
-            api_description="Degrade an image: artifact strengths in [0, 1] (all 0 = unchanged), "
-            "tint hue in degrees, seed. Returns the degraded PNG (twice: preview and download).",
-            trigger_mode="always_last",
-        )
-
-        def new_clean_image(image, *values):
-            if image is None:
-                return None, None
-            return degrade_event(image, *values)
-
-        d_input.change(
-            new_clean_image, degrade_inputs, [d_output, d_download], api_visibility="private",
-            trigger_mode="always_last",
-        )
-
-        def preset_event(name):
-            if name == CUSTOM:
-                return [gr.skip()] * (len(sliders) + 1)
-            return preset_values(name)
-
-        d_preset.input(preset_event, d_preset, [*sliders, d_hue], api_visibility="private").then(
-            new_clean_image, degrade_inputs, [d_output, d_download], api_visibility="private"
-        )
-
-        def random_event():
-            values, seed = random_values()
-            return [*values, seed, CUSTOM]
-
-        d_random.click(random_event, None, [*sliders, d_hue, d_seed, d_preset], api_visibility="private").then(
-            new_clean_image, degrade_inputs, [d_output, d_download], api_visibility="private"
-        )
-
-        def send_event(degraded):
-            if not degraded:
-                raise _input_error("There is no degraded image to send yet.", title="Nothing to send")
-            return degraded, gr.Tabs(selected="restore")
-
-        d_send.click(send_event, d_output, [r_input, tabs], api_visibility="private", queue=False)
-
-        def compare_event(image_a, image_b, resize):
-            ssim_value, psnr_value, heatmap = compare_images(image_a, image_b, resize)
-            return ssim_value, psnr_for_display(psnr_value), heatmap, compare_summary(ssim_value, psnr_value)
-
-        c_button.click(
-            compare_event, [c_a, c_b, c_resize], [c_ssim, c_psnr, c_map, c_summary], api_name="compare",
-            api_description=f"SSIM, PSNR (dB; {PSNR_CAP_DB:g} for identical images) and the SSIM "
-            "heat-map of two images, and a one-line summary. Different sizes are an error unless "
-            "resize is true (B is then resized to A's size).",
-        )
-
-        def study_event(image, preset, seed, progress=gr.Progress()):
-            degraded, restored, rows, summary = run_study(image, preset, seed, progress)
-            rows = [[name, s, psnr_for_display(p)] for name, s, p in rows]
-            return degraded, restored, rows, summary
-
-        s_button.click(
-            study_event, [s_input, s_preset, s_seed], [s_degraded, s_restored, s_table, s_summary],
-            api_name="study",
-            api_description="Degrade a clean image with a preset and seed, restore it, and score "
-            "clean vs degraded and clean vs restored (SSIM, PSNR).",
-            **model_events,
-        )
-
-        def video_event(clip, mode, progress=gr.Progress()):
-            return restore_video_clip(clip, mode, progress)
-
-        v_button.click(
-            video_event, [v_input, v_mode], [v_before, v_after], api_name="restore_video",
-            api_description=f"Restore a short video clip (up to {MAX_VIDEO_SECONDS} s): mode frames, fields or "
-            "bob. Returns the input and the restored clip (H.264; the sound copied).",
-            **model_events,
-        )
-
+            restore_input = build_restore_tab(examples)
+            build_degrade_tab(examples, restore_input, tabs)
+            build_compare_tab(examples)
+            build_video_tab()
     demo.queue(default_concurrency_limit=DEFAULT_CONCURRENCY, max_size=QUEUE_SIZE)
     return demo
 

@@ -1,15 +1,17 @@
-"""Speed of the VHS/PAL simulator on a 720×576 frame: presets, random training settings
-and every artifact alone at strength 1.
+"""Speed of the VHS/PAL simulator on a 720×576 frame: presets, random training settings,
+every artifact alone at strength 1, and every form an option selects.
 
-    python bench/degrade_speed.py [--repeats 30]
+    python bench/degrade_speed.py [--repeats 30] [--no-forms]
 
 The simulator runs inside the training data pipeline, once per training example, so it
 must keep up with the GPU: the target is a median of at most 25 ms per frame for the
 default preset. Times are medians over ``--repeats`` runs after a warm-up.
 
 Much of a whole pipeline's time used to be the kernel handing the process fresh zeroed
-pages for the ~5 MB float32 planes; `restore.degrade` now asks glibc at import to keep
-freed frame-sized buffers for reuse, so these figures are what any caller gets.
+pages for the ~5 MB float32 planes. The processes that degrade in bulk (training's data
+workers, ``python -m restore.degrade``) ask glibc to keep freed frame-sized buffers for
+reuse (`restore.degrade.frame.tune_allocator_for_frames`); this benchmark does the same,
+so its figures are what training gets.
 """
 
 from __future__ import annotations
@@ -29,7 +31,17 @@ import numpy as np
 from skimage import data
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from restore.degrade import ARTIFACT_NAMES, ARTIFACTS, PRESETS, degrade, random_settings  # noqa: E402
+from restore.degrade import (  # noqa: E402
+    ARTIFACT_NAMES,
+    ARTIFACTS,
+    FORM_ARTIFACT,
+    FORMS,
+    PRESETS,
+    DegradeSettings,
+    degrade,
+    random_settings,
+)
+from restore.degrade.frame import tune_allocator_for_frames  # noqa: E402
 
 
 def _frame() -> np.ndarray:
@@ -49,7 +61,7 @@ def _median_ms(function, repeats: int) -> float:
 def _pipeline_rows(frame: np.ndarray, repeats: int) -> list[tuple[str, float]]:
     """(label, median ms) of the whole `degrade` for each preset and random settings."""
     rows = []
-    for name in ("default", "light", "heavy"):
+    for name in sorted(name for name, settings in PRESETS.items() if not settings.is_identity()):
         settings = PRESETS[name]
         rows.append((f"preset {name}", _median_ms(lambda: degrade(frame, settings, seed=0), repeats)))
     per_seed = []
@@ -70,9 +82,11 @@ def _print_table(title: str, rows: list[tuple[str, float]]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=30, help="timed runs per case after one warm-up (default 30)")
+    parser.add_argument("--no-forms", action="store_true", help="skip the table of every form of every option")
     args = parser.parse_args()
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
+    tune_allocator_for_frames()
     frame = _frame()
 
     print(f"degrade() on a {WIDTH}×{HEIGHT} frame (skimage astronaut), median of {args.repeats} runs after a warm-up")
@@ -88,6 +102,15 @@ def main() -> None:
         # Each public artifact converts RGB -> YUV and back itself, so these include that cost.
         rows.append((name, _median_ms(lambda: artifact(frame, 1.0, np.random.default_rng(0)), args.repeats)))
     _print_table("Each artifact alone at strength 1 (public function, including RGB<->YUV)", rows)
+
+    if not args.no_forms:
+        rows = []
+        for option, forms in FORMS.items():
+            artifact = ARTIFACTS[FORM_ARTIFACT[option]]
+            for form in forms:
+                settings = DegradeSettings(**{option: form})
+                rows.append((f"{FORM_ARTIFACT[option]}: {option}={form}", _median_ms(lambda: artifact(frame, 1.0, np.random.default_rng(0), settings), args.repeats)))
+        _print_table("Each form at strength 1 (public function, including RGB<->YUV)", rows)
 
     default_ms = pipeline[0][1]
     verdict = "meets" if default_ms <= TARGET_MS else "MISSES"

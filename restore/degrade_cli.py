@@ -6,8 +6,13 @@ An image input (PNG, JPEG, ...) gives one damaged image (PNG, or whatever OUTPUT
 suffix says OpenCV can write). A video input gives a damaged video in video mode
 (`restore.degrade.VideoDegrader`): slow damage drifts over time, noise changes every
 frame; the sound is copied untouched. OUTPUT's suffix picks the container (.mp4, .m4v,
-.mov: H.264; .mkv: FFV1, lossless; see `restore.video`). This module keeps
-`restore/degrade.py` free of argument parsing and file handling.
+.mov: H.264; .mkv: FFV1, lossless; see `restore.video`). This module keeps the
+simulator package `restore/degrade/` free of argument parsing and file handling.
+
+``--preset`` takes any name in `restore.degrade.PRESETS` (e.g. ``archive``, the digital
+faults of digitised archives). ``--settings`` takes every `DegradeSettings` field: the
+strengths (0..1) and the options, e.g. ``'{"color_band": 1, "band_form": "channel_loss"}'``;
+a form option is "any" (drawn from the seed) or one of its forms.
 """
 
 from __future__ import annotations
@@ -17,6 +22,16 @@ import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _settings_help() -> str:
+    from restore.degrade import FORM_OPTIONS, STRENGTH_NAMES
+
+    forms = "; ".join(f"{option}: {'|'.join(forms)}" for option, forms in FORM_OPTIONS.items())
+    return ("DegradeSettings as JSON text or a .json file, e.g. '{\"color_band\": 1, \"band_form\": \"channel_loss\"}'. "
+            f"Strengths in [0, 1]: {', '.join(STRENGTH_NAMES)}. Forms: {forms}. "
+            "Other options: tint_hue (degrees), cast_offset, cast_gain (3 numbers each), shuffle_order (true/false). "
+            "Strengths left out are 0 (off); options left out keep their defaults")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,9 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the file to write; its suffix picks the format (video: .mp4/.m4v/.mov give H.264, "
                              ".mkv gives lossless FFV1)")
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--preset", choices=sorted(PRESETS), default="default", help="damage preset (default: default)")
-    group.add_argument("--settings", metavar="JSON",
-                       help="DegradeSettings as JSON text or a .json file, e.g. '{\"jitter\": 0.5, \"grain\": 0.3}'")
+    group.add_argument("--preset", choices=list(PRESETS), default="default", help="damage preset (default: default)")
+    group.add_argument("--settings", metavar="JSON", help=_settings_help())
     parser.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same damage (default 0)")
     parser.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
     parser.add_argument("--max-frames", type=int, metavar="N", default=None, help="video: stop after N frames")

@@ -41,6 +41,7 @@ import numpy as np
 
 from restore.images import MAX_PIXELS, read_image, write_png
 from restore.model import GeneratorConfig, pad_to_multiple
+from restore.pal import square_pixel_width as pal_square_width
 from restore.weights import load_generator, resolve_model
 
 __all__ = [
@@ -57,10 +58,6 @@ DEFAULT_OVERLAP = 64
 # Tiles per network call: None picks 4 on a GPU (fills it better) and 1 on a CPU (as
 # fast there, and the least memory).
 DEFAULT_BATCH_SIZE = None
-
-# BT.601 PAL: 720 samples per active line show a 4:3 picture that is 768 square pixels wide.
-PAL_SAMPLES_PER_LINE = 720
-SQUARE_PIXELS_PER_LINE = 768
 
 # Full-scale value of each supported integer dtype; float images are already in [0, 1].
 _FULL_SCALE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
@@ -95,11 +92,6 @@ def load_restorer(
         description=files.description,
         fallback_reason=files.fallback_reason,
     )
-
-
-def pal_square_width(width: int) -> int:
-    """Width in square pixels of a PAL anamorphic line of ``width`` samples (720 -> 768)."""
-    return max(1, round(width * SQUARE_PIXELS_PER_LINE / PAL_SAMPLES_PER_LINE))
 
 
 class Restorer:
@@ -150,7 +142,9 @@ class Restorer:
         self.overlap = overlap
         self.batch_size = batch_size
         preprocess = config.get("preprocess") or {}
-        self.line_alignment = bool(preprocess.get("line_alignment", False)) if line_alignment is None else bool(line_alignment)
+        if line_alignment is None:
+            line_alignment = _flag(preprocess.get("line_alignment", False), "config preprocess.line_alignment")
+        self.line_alignment = _flag(line_alignment, "line_alignment")
         self.description = description
         self.fallback_reason = fallback_reason
 
@@ -185,6 +179,7 @@ class Restorer:
         ``pal_aspect`` the input is taken as PAL anamorphic (720 samples per line) and the
         result is resized to square pixels: width ``round(W * 768 / 720)``, same height.
         """
+        pal_aspect = _flag(pal_aspect, "pal_aspect")
         array = np.asarray(image)
         if array.ndim == 2:
             layout = "grey"
@@ -303,6 +298,14 @@ class Restorer:
 # --------------------------------------------------------------------------- #
 # Helpers
 # --------------------------------------------------------------------------- #
+def _flag(value: Any, name: str) -> bool:
+    """A true/false option, strictly: a bool (numpy's too); anything else is a ValueError.
+    (A string such as "false" or "no" is truthy: taking it as a bool would turn the option on.)"""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise ValueError(f"{name} must be True or False, got {value!r}")
+
+
 def _check_tile(tile: int | None, multiple: int) -> int | None:
     if tile is None or tile == 0:
         return None

@@ -40,7 +40,10 @@ class GeneratorConfig:
     dropout on the first decoder levels, as pix2pix does. ``head_filters`` > 0 ends with
     a full-resolution head that sees the input pixels next to the decoded features, so
     per-pixel corrections (colour casts, levels) keep full-resolution detail; 0 is
-    pix2pix's plain transposed conv to RGB.
+    pix2pix's plain transposed conv to RGB. ``global_context`` modulates the bottleneck
+    by features pooled over the whole image (casts and levels are frame-wide);
+    ``row_context`` adds features pooled along each line at the coarse levels (colour
+    bands, tears and skews are line-wide). Both start as the identity.
     """
 
     base_filters: int = 20
@@ -52,6 +55,8 @@ class GeneratorConfig:
     dropout_levels: int = 0
     dropout_rate: float = 0.5
     head_filters: int = 8
+    global_context: bool = False
+    row_context: bool = False
 
     def __post_init__(self):
         if self.base_filters < 1 or self.max_filters < self.base_filters:
@@ -108,6 +113,8 @@ GENERATOR_CONFIGS: dict[str, GeneratorConfig] = {
         bottleneck_blocks=0, dropout_levels=3, head_filters=0,
     ),
     "tiny": GeneratorConfig(base_filters=4, depth=3, max_filters=16, bottleneck_blocks=1, head_filters=4),
+    # The lean generator with frame-wide and line-wide context (the generalisation model).
+    "context": GeneratorConfig(global_context=True, row_context=True),
 }
 
 
@@ -161,6 +168,32 @@ def residual_block(x, normalization: str, name: str):
     return layers.Add(name=f"{name}_add")([shortcut, x])
 
 
+def global_context_block(x, name: str):
+    """FiLM from the whole image: the mean of every channel -> two dense layers -> a
+    per-channel scale and shift of every pixel. Zero-initialised: starts as the identity."""
+    filters = x.shape[-1]
+    pooled = layers.GlobalAveragePooling2D(keepdims=True, name=f"{name}_pool")(x)  # N×1×1×F
+    hidden = layers.Dense(max(8, filters // 2), activation="relu", name=f"{name}_dense")(pooled)
+    scale = layers.Dense(filters, kernel_initializer="zeros", name=f"{name}_scale")(hidden)  # N×1×1×F
+    shift = layers.Dense(filters, kernel_initializer="zeros", name=f"{name}_shift")(hidden)  # N×1×1×F
+    return x * (1.0 + scale) + shift  # N×H×W×F
+
+
+def row_context_block(x, name: str):
+    """Context along each line: the mean over the width -> two 1-D convs down the lines
+    -> added to every pixel of the line. Zero-initialised: starts as the identity."""
+    filters = x.shape[-1]
+    rows = keras.ops.mean(x, axis=2, keepdims=True)  # N×H×1×F
+    rows = layers.Conv2D(filters, (5, 1), padding="same", activation="relu", name=f"{name}_conv1")(rows)
+    rows = layers.Conv2D(filters, (5, 1), padding="same", kernel_initializer="zeros", name=f"{name}_conv2")(rows)
+    return x + rows  # N×H×W×F (broadcast along W)
+
+
+# Row context goes on the levels at 1/8 of the resolution and coarser: fine enough to
+# find a band's edges, coarse enough to cost nothing.
+ROW_CONTEXT_FROM_LEVEL = 2
+
+
 # --------------------------------------------------------------------------- #
 # Builders
 # --------------------------------------------------------------------------- #
@@ -181,11 +214,17 @@ def build_generator(config: GeneratorConfig = GeneratorConfig(), name: str = "ge
 
     for block in range(config.bottleneck_blocks):
         x = residual_block(x, config.normalization, name=f"bottleneck{block}")  # N×H/2^depth×W/2^depth×F
+    if config.global_context:
+        x = global_context_block(x, name="global_context")  # N×H/2^depth×W/2^depth×F
+    if config.row_context:
+        x = row_context_block(x, name="row_context_bottleneck")
 
     for step, level in enumerate(reversed(range(config.depth - 1))):
         dropout = config.dropout_rate if step < config.dropout_levels else 0.0
         x = upsample_block(x, filters[level], config.normalization, dropout, name=f"up{level}")  # N×H/2^(level+1)×...×F
         x = layers.Concatenate(name=f"skip{level}")([x, skips[level]])  # ... ×2F
+        if config.row_context and level >= ROW_CONTEXT_FROM_LEVEL:
+            x = row_context_block(x, name=f"row_context{level}")
 
     # Back to full resolution: N×H×W×3.
     # A residual generator starts as the exact identity (zero correction) and learns

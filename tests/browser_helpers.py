@@ -9,6 +9,7 @@ system Chromium given by ``$CHROMIUM`` or ``/usr/bin/chromium``.
 * `launch_browser` starts headless Chromium with networking extras switched off.
 * `restore_flow`, `degrade_flow`, `compare_flow` do what a user does on each tab and
   wait until the result is visible; `take_screenshots` runs all three and saves a PNG each.
+  `choose` picks a dropdown choice (`degrade_choice_flow`: a Degrade form or preset).
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+try:  # under pytest: the tests' conftest module, as pytest loaded it
+    from conftest import start_process
+except ImportError:  # scripts/screenshots.py: the repository root on sys.path
+    from tests.conftest import start_process
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
@@ -98,7 +104,9 @@ def serve_app(model: str | os.PathLike | None = None, port: int | None = None, t
     if model is not None:
         env["VHS_RESTORE_MODEL"] = str(model)
     log = tempfile.TemporaryFile(mode="w+")
-    process = subprocess.Popen(
+    # start_process: the app is stopped with SIGTERM below; SIGINT and SIGTERM at their
+    # defaults in the app whatever this process inherited (e.g. a background job's SIG_IGN).
+    process = start_process(
         [sys.executable, str(REPO_ROOT / "app.py")], cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}/"
@@ -225,6 +233,30 @@ def degrade_flow(page, slider: str = "grain", fraction: float = 0.95) -> tuple[s
     select_tab(page, "Degrade")
     before = wait_for_image(page, "#degrade-output")
     move_slider(page, slider, fraction)
+    after = wait_for_image(page, "#degrade-output", different_from=before)
+    return before, after
+
+
+def choose(page, elem_id: str, label: str) -> None:
+    """Pick the choice shown as ``label`` in the dropdown ``#elem_id``, as a user does:
+    open the list, click the option (Gradio's "input" event)."""
+    field = page.locator(f"#{elem_id} input")
+    field.scroll_into_view_if_needed()
+    field.click()
+    page.get_by_role("option", name=label, exact=True).first.click()
+
+
+def dropdown_text(page, elem_id: str) -> str:
+    """The choice a dropdown shows (its label, not its value)."""
+    return page.locator(f"#{elem_id} input").input_value()
+
+
+def degrade_choice_flow(page, elem_id: str, label: str) -> tuple[str, str]:
+    """Degrade tab: pick ``label`` in the dropdown ``#elem_id`` and wait until the preview
+    image changes. Returns the preview's ``(src before, src after)``."""
+    select_tab(page, "Degrade")
+    before = wait_for_image(page, "#degrade-output")
+    choose(page, elem_id, label)
     after = wait_for_image(page, "#degrade-output", different_from=before)
     return before, after
 

@@ -18,7 +18,21 @@ from PIL import Image
 
 import app
 from restore import PRESETS, DegradeSettings, degrade
-from restore.degrade import ARTIFACT_NAMES
+from restore.degrade import FORM_OPTIONS, ORIGINAL_STRENGTH_NAMES, STRENGTH_NAMES
+from restore.degrade.artifacts import STAGES
+
+# The /degrade parameters as callers have always passed them, positionally: the image, the
+# sixteen original artifact strengths, the tint hue and the seed. Written out, not derived,
+# so that a change to the simulator's names or order cannot move them unnoticed.
+OLD_DEGRADE_PARAMETERS = [
+    "image", "interlace", "side_borders", "softness", "chroma_smear", "ringing", "grain", "dropouts",
+    "tracking", "jitter", "top_skew", "head_switching", "chroma_delay", "tint_band", "levels",
+    "pal_aspect", "compression", "tint_hue", "seed",
+]
+ADDED_DEGRADE_PARAMETERS = [
+    "blur", "noise", "line_offsets", "color_band", "resample", "channel_shift", "posterize", "speckle",
+    "line_streaks", "second_pass", *FORM_OPTIONS, "shuffle_order",
+]
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -225,36 +239,113 @@ def test_restore_batch_errors(fake_model, corrupt):
 
 def test_degrade_all_zero_is_identity_and_presets_match_library(picture):
     path, rgb = picture
-    zero = app.settings_from_values([0.0] * len(ARTIFACT_NAMES), 35)
+    zero = app.settings_from_values([0.0] * len(STRENGTH_NAMES), 35)
     np.testing.assert_array_equal(_read(app.degrade_image(path, zero, 5)), rgb)
     out = _read(app.degrade_image(path, PRESETS["default"], 5))
     np.testing.assert_array_equal(out, degrade(rgb, PRESETS["default"], seed=5))
     assert Path(app.degrade_image(path, PRESETS["default"], 5)).name == "frame_degraded.png"
 
 
-def test_slider_values_round_trip_to_settings():
-    values = app.preset_values("heavy")
-    assert len(values) == len(ARTIFACT_NAMES) + 1
-    settings = app.settings_from_values(values[:-1], values[-1])
-    assert settings.strengths() == pytest.approx(PRESETS["heavy"].strengths(), abs=0.005)
-    as_dict = app.settings_from_values({"grain": 0.5})
-    assert as_dict == DegradeSettings(grain=0.5)
-    with pytest.raises(gr.Error, match="grain"):
-        app.settings_from_values({"grain": 1.5})
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_preset_values_round_trip_to_settings(preset):
+    values = app.preset_values(preset)
+    assert list(values) == list(app.SETTING_NAMES)  # every strength, the hue, every form, shuffle
+    assert app.settings_from_values(values) == PRESETS[preset]
+
+
+def test_settings_from_values_lists_dicts_and_defaults():
+    heavy = app.preset_values("heavy")
+    strengths = [heavy[name] for name in STRENGTH_NAMES]
+    assert app.settings_from_values(strengths, heavy["tint_hue"]) == PRESETS["heavy"]
+    original = [heavy[name] for name in ORIGINAL_STRENGTH_NAMES]  # the original sixteen alone
+    assert app.settings_from_values(original) == DegradeSettings(**dict(zip(ORIGINAL_STRENGTH_NAMES, original)))
+    assert app.settings_from_values({"grain": 0.5}) == DegradeSettings(grain=0.5)
+    assert app.settings_from_values({"grain": None, "tint_hue": None}) == DegradeSettings()
+    chosen = app.settings_from_values({"color_band": 1, "band_form": "tint", "shuffle_order": True})
+    assert chosen == DegradeSettings(color_band=1.0, band_form="tint", shuffle_order=True)
+    assert app.settings_from_values({"shuffle_order": np.bool_(False)}).shuffle_order is False
     with pytest.raises(gr.Error, match="expected"):
         app.settings_from_values([0.1, 0.2])
     with pytest.raises(gr.Error, match="Unknown preset"):
         app.preset_values("nope")
 
 
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"grain": 1.5}, "grain strength must be in [0, 1], got 1.5"),
+        ({"grain": "0.5"}, "grain must be a number, got '0.5'"),
+        ({"color_band": True}, "color_band must be a number"),
+        ({"band_form": "nope"}, "band_form must be one of any, channel_loss, tint, added_colour; got 'nope'"),
+        ({"band_position": None}, "band_position must be one of"),
+        ({"resample_filter": 3}, "resample_filter must be one of"),
+        ({"shuffle_order": "false"}, "shuffle_order must be true or false, got 'false'"),  # not truthy
+        ({"shuffle_order": 1}, "shuffle_order must be true or false, got 1"),
+        ({"shuffle_order": None}, "shuffle_order must be true or false"),
+        ({"cast": 1.0}, "unknown setting 'cast'"),
+    ],
+)
+def test_settings_from_values_refuses_bad_values_naming_them(values, message):
+    with pytest.raises(gr.Error) as info:
+        app.settings_from_values(values)
+    assert message in info.value.message
+    assert info.value.title == "Invalid settings" and info.value.print_exception is False
+
+
 def test_random_values_are_reproducible_and_valid():
     values, seed = app.random_values(123)
     assert seed == 123 and app.random_values(123) == (values, 123)
-    assert all(0.0 <= v <= 1.0 for v in values[:-1]) and 0 <= values[-1] <= 360
+    assert list(values) == list(app.SETTING_NAMES)
+    assert all(0.0 <= values[name] <= 1.0 for name in STRENGTH_NAMES) and 0 <= values["tint_hue"] < 360
+    assert all(values[option] == "any" for option in FORM_OPTIONS)
+    assert isinstance(values["shuffle_order"], bool)
+    app.settings_from_values(values)  # valid settings
+    shuffled = [app.random_values(seed)[0]["shuffle_order"] for seed in range(20)]
+    assert True in shuffled and False in shuffled
     _, fresh_seed = app.random_values()
     assert isinstance(fresh_seed, int) and fresh_seed >= 0
     with pytest.raises(gr.Error, match="seed"):
         app.random_values(-1)
+
+
+def test_every_setting_has_a_label_and_a_place():
+    assert set(app.STRENGTH_LABELS) == set(STRENGTH_NAMES)
+    assert set(app.FORM_LABELS) == set(FORM_OPTIONS)
+    assert set(app.STAGE_TITLES) == set(STAGES)
+    for label, info in [*app.STRENGTH_LABELS.values(), *app.FORM_LABELS.values()]:
+        assert label and info and "_" not in label
+    assert app.SETTING_NAMES == (*STRENGTH_NAMES, "tint_hue", *FORM_OPTIONS, "shuffle_order")
+    assert list(app.DEGRADE_API_PARAMETERS) == OLD_DEGRADE_PARAMETERS + ADDED_DEGRADE_PARAMETERS
+    description = app.degrade_api_description()
+    for name in app.DEGRADE_API_PARAMETERS[1:]:
+        assert name in description
+    for forms in FORM_OPTIONS.values():
+        assert " | ".join(forms) in description
+
+
+def test_degrade_event_takes_the_api_order(picture):
+    path, rgb = picture
+    settings = PRESETS["archive"]
+    values = {**app.settings_values(settings), "seed": 4}
+    preview, download = app.degrade_event(path, *(values[name] for name in app.DEGRADE_API_PARAMETERS[1:]))
+    assert preview == download
+    np.testing.assert_array_equal(_read(preview), degrade(rgb, settings, seed=4))
+    with pytest.raises(gr.Error, match="expected"):
+        app.degrade_event(path, 0.0, 35, 0)
+
+
+def test_degrade_controls_cover_every_setting():
+    with gr.Blocks():
+        controls = app.degrade_controls(app.preset_values("archive"))
+    assert list(controls) == list(app.SETTING_NAMES)
+    for name in STRENGTH_NAMES:
+        assert isinstance(controls[name], gr.Slider) and controls[name].label == app.STRENGTH_LABELS[name][0]
+    for option, forms in FORM_OPTIONS.items():
+        dropdown = controls[option]
+        assert isinstance(dropdown, gr.Dropdown) and [value for _, value in dropdown.choices] == list(forms)
+        assert dropdown.value == getattr(PRESETS["archive"], option)
+        assert dropdown.preprocess("nope") == "nope"  # left to the handler, which names the option
+    assert isinstance(controls["shuffle_order"], gr.Checkbox) and controls["shuffle_order"].value is False
 
 
 def test_compare_identical_and_different(picture, tmp_path):
@@ -351,8 +442,15 @@ def frame(tmp_path_factory) -> tuple[Path, np.ndarray]:
 def test_api_lists_the_contract_endpoints(client):
     endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
     assert {"/restore", "/restore_batch", "/degrade", "/compare", "/study"} <= set(endpoints)
-    degrade_params = [p["parameter_name"] for p in endpoints["/degrade"]["parameters"]]
-    assert degrade_params == ["image", *ARTIFACT_NAMES, "tint_hue", "seed"]
+    parameters = endpoints["/degrade"]["parameters"]
+    degrade_params = [p["parameter_name"] for p in parameters]
+    assert degrade_params == OLD_DEGRADE_PARAMETERS + ADDED_DEGRADE_PARAMETERS
+    # Everything added after seed has a default, the library's own: old calls still work.
+    defaults = DegradeSettings()
+    for parameter in parameters[len(OLD_DEGRADE_PARAMETERS):]:
+        assert parameter["parameter_has_default"], parameter["parameter_name"]
+        assert parameter["parameter_default"] == getattr(defaults, parameter["parameter_name"])
+    assert "band_form" in endpoints["/degrade"]["description"]
     assert app.demo.max_file_size == app.MAX_UPLOAD_MB * 1024 * 1024
 
 
@@ -373,13 +471,68 @@ def test_api_degrade(client, frame):
     from gradio_client import handle_file
 
     path, rgb = frame
-    zeros = [0.0] * len(ARTIFACT_NAMES)
+    zeros = [0.0] * len(ORIGINAL_STRENGTH_NAMES)
     preview, download = client.predict(handle_file(str(path)), *zeros, 35, 0, api_name="/degrade")
     np.testing.assert_array_equal(_read(preview), rgb)  # all sliders at 0: unchanged, lossless
-    strengths = list(PRESETS["default"].strengths().values())
-    preview, download = client.predict(handle_file(str(path)), *strengths, PRESETS["default"].tint_hue, 9, api_name="/degrade")
-    np.testing.assert_array_equal(_read(preview), degrade(rgb, PRESETS["default"], seed=9))
+    settings = PRESETS["archive"]
+    values = app.settings_values(settings)
+    everything = [{**values, "seed": 9}[name] for name in app.DEGRADE_API_PARAMETERS[1:]]  # all, in API order
+    preview, download = client.predict(handle_file(str(path)), *everything, api_name="/degrade")
+    np.testing.assert_array_equal(_read(preview), degrade(rgb, settings, seed=9))
     np.testing.assert_array_equal(_read(download), _read(preview))
+
+
+def test_api_degrade_old_positional_call_equals_the_keyword_call(client, frame):
+    from gradio_client import handle_file
+
+    path, rgb = frame
+    default = PRESETS["default"]
+    strengths = [getattr(default, name) for name in ORIGINAL_STRENGTH_NAMES]
+    positional, _ = client.predict(handle_file(str(path)), *strengths, default.tint_hue, 9, api_name="/degrade")
+    keywords, _ = client.predict(
+        image=handle_file(str(path)), **dict(zip(ORIGINAL_STRENGTH_NAMES, strengths)), tint_hue=default.tint_hue,
+        seed=9, api_name="/degrade",
+    )
+    expected = degrade(rgb, DegradeSettings(**dict(zip(ORIGINAL_STRENGTH_NAMES, strengths)), tint_hue=default.tint_hue),
+                       seed=9)
+    np.testing.assert_array_equal(_read(positional), expected)
+    np.testing.assert_array_equal(_read(keywords), expected)
+
+
+def test_api_degrade_new_strength_and_forms(client, frame):
+    from gradio_client import handle_file
+
+    path, rgb = frame
+    off = {name: 0.0 for name in ORIGINAL_STRENGTH_NAMES}  # the original sliders default to the default preset
+    preview, _ = client.predict(
+        image=handle_file(str(path)), **off, seed=3, color_band=1.0, band_form="channel_loss", band_position="top",
+        api_name="/degrade",
+    )
+    out = _read(preview)
+    changed = np.abs(out.astype(int) - rgb).max(axis=(1, 2)) > 0
+    assert changed[0]  # the band starts at the top row
+    assert not changed[rgb.shape[0] // 2 :].any()  # and never reaches the bottom half
+    expected = DegradeSettings(color_band=1.0, band_form="channel_loss", band_position="top")
+    np.testing.assert_array_equal(out, degrade(rgb, expected, seed=3))
+    shuffled, _ = client.predict(
+        image=handle_file(str(path)), **off, seed=3, speckle=0.8, posterize=0.7, shuffle_order=True,
+        api_name="/degrade",
+    )
+    expected = DegradeSettings(speckle=0.8, posterize=0.7, shuffle_order=True)
+    np.testing.assert_array_equal(_read(shuffled), degrade(rgb, expected, seed=3))
+
+
+def test_api_degrade_refuses_bad_options_naming_them(client, frame):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    path, _ = frame
+    with pytest.raises(AppError, match=r"band_form must be one of any, channel_loss, tint, added_colour; got 'nope'"):
+        client.predict(image=handle_file(str(path)), color_band=1.0, band_form="nope", api_name="/degrade")
+    with pytest.raises(AppError, match=r"shuffle_order must be true or false, got 'false'"):
+        client.predict(image=handle_file(str(path)), shuffle_order="false", api_name="/degrade")
+    preview, _ = client.predict(image=handle_file(str(path)), shuffle_order=False, api_name="/degrade")
+    assert _read(preview).shape == frame[1].shape  # the app keeps working
 
 
 def test_api_compare(client, frame, tmp_path):

@@ -2,7 +2,8 @@
 
 ``python app.py`` runs in a subprocess on a free localhost port with a tiny untrained model;
 the browser uploads an image on Restore and waits for the restored image, moves a Degrade
-slider and waits for the preview to change, sends the result to Restore, runs Compare, and
+slider, picks a form, ticks shuffle order and picks a preset, waiting each time for the preview
+to change (presets and random settings set every control), sends the result to Restore, runs Compare, and
 saves a screenshot of every tab with the same helper that makes the README's screenshots.
 
 Playwright never downloads a browser here: it launches /usr/bin/chromium (``.ci/run``
@@ -80,6 +81,29 @@ def test_degrade_slider_release_updates_the_preview(page):
     assert before != after and "degraded" in after
     value = page.locator("#slider-grain input[type=number]").input_value()
     assert float(value) > 0.8
+
+
+def test_degrade_form_choice_and_checkbox_update_the_preview(page):
+    # The preview's URL follows its content, so switch the band on first: its form then shows.
+    helpers.degrade_flow(page, slider="color_band", fraction=0.9)
+    before, after = helpers.degrade_choice_flow(page, "form-band_position", "bottom")
+    assert before != after and "degraded" in after
+    previous = after
+    page.locator("#degrade-shuffle input[type=checkbox]").check()
+    assert helpers.wait_for_image(page, "#degrade-output", different_from=previous) != previous
+
+
+def test_degrade_preset_sets_every_control(page):
+    helpers.degrade_choice_flow(page, "degrade-preset", "archive")  # then the preview is re-rendered
+    assert helpers.dropdown_text(page, "form-band_form") == "channel loss"
+    assert helpers.dropdown_text(page, "form-band_position") == "top"
+    assert float(page.locator("#slider-color_band input[type=number]").input_value()) == 0.9
+    assert not page.locator("#degrade-shuffle input[type=checkbox]").is_checked()
+    page.locator("#degrade-random").click()
+    page.wait_for_function("() => document.querySelector('#degrade-preset input').value === 'custom'")
+    for option in ("form-band_form", "form-blur_kernel", "form-skew_profile"):
+        assert helpers.dropdown_text(page, option) == "any (drawn from the seed)"
+    helpers.degrade_choice_flow(page, "degrade-preset", "default")  # back to the default for later tests
 
 
 def test_send_to_restore_fills_the_restore_input(page):

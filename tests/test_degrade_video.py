@@ -1,9 +1,11 @@
 """The simulator's video mode (restore.degrade.VideoDegrader) and its command line
-(``python -m restore.degrade``): slow damage drifts smoothly from frame to frame, noise
-is new in every frame, the rest stays put, and a seed gives the same clip again."""
+(``python -m restore.degrade``): slow damage drifts smoothly from frame to frame (both
+in the pictures and in the drawn parameters of every drifting artifact), noise is new
+in every frame, the rest stays put, and a seed gives the same clip again."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -16,7 +18,7 @@ import pytest
 from skimage import data
 
 from restore import video
-from restore.degrade import PRESETS, DegradeSettings, VideoDegrader, degrade, degrade_video_frames
+from restore.degrade import ARTIFACT_NAMES, PRESETS, TABLE, DegradeSettings, VideoDegrader, degrade, degrade_video_frames
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 
@@ -125,6 +127,66 @@ def test_still_image_degrade_is_unchanged_by_video_mode(frame):
     before = degrade(frame, PRESETS["default"], seed=3)
     VideoDegrader(PRESETS["default"], seed=3).frame(frame, 10)
     np.testing.assert_array_equal(degrade(frame, PRESETS["default"], seed=3), before)
+
+
+# The artifacts whose slow parameters move over a clip, as the table declares them.
+DRIFTING = [name for name in ARTIFACT_NAMES if TABLE[name].drift]
+CLIP_TIMES = np.arange(250) / 25.0  # 10 s at 25 fps
+PAL_SIZE = (576, 720)
+
+
+def test_the_table_declares_drifting_artifacts():
+    assert {"jitter", "tracking", "top_skew", "head_switching", "tint_band", "color_band", "line_offsets"} <= set(DRIFTING)
+
+
+@pytest.mark.parametrize("name", DRIFTING)
+def test_drifting_parameters_move_smoothly_and_only_they_move(name):
+    # A band in the middle has room to drift (one at the top edge keeps its top at 0).
+    settings = DegradeSettings(**{name: 1.0}, band_position="middle")
+    for seed in range(3):
+        degrader = VideoDegrader(settings, seed=seed)
+        clip = [degrader.params(name, 1.0, PAL_SIZE, time) for time in CLIP_TIMES]
+        for field in dataclasses.fields(clip[0]):
+            if field.name not in TABLE[name].drift:
+                # Everything else (the form, the amounts) stays as drawn for the clip.
+                assert all(getattr(params, field.name) == getattr(clip[0], field.name) for params in clip), (seed, field.name)
+                continue
+            values = np.asarray([np.atleast_1d(getattr(params, field.name)) for params in clip], np.float64)
+            span = values.max(axis=0) - values.min(axis=0)
+            steps = np.abs(np.diff(values, axis=0)).max(axis=0)
+            assert np.all(span > 0), (seed, field.name)  # it really drifts over 10 s...
+            assert np.all(steps < 0.1 * span), (seed, field.name, steps, span)  # ...a little per frame
+        # A frame's parameters depend on its time alone: asked again, or out of order, the same.
+        assert degrader.params(name, 1.0, PAL_SIZE, CLIP_TIMES[123]) == clip[123]
+        assert VideoDegrader(settings, seed=seed).params(name, 1.0, PAL_SIZE, CLIP_TIMES[7]) == clip[7]
+        weights = np.asarray([degrader.drift_weights(name, time) for time in CLIP_TIMES])
+        assert np.all(weights >= 0) and np.allclose(weights.sum(axis=1), 1.0)
+        assert np.abs(np.diff(weights, axis=0)).max() < 0.1  # smooth weights, smooth parameters
+        assert np.ptp(weights, axis=0).max() > 0.3  # and they do move between the anchors
+
+
+@pytest.mark.parametrize("name", [name for name in ARTIFACT_NAMES if not TABLE[name].drift])
+def test_other_parameters_stay_fixed_for_the_clip(name):
+    degrader = VideoDegrader(DegradeSettings(**{name: 0.8}), seed=2)
+    first = degrader.params(name, 0.8, PAL_SIZE, 0.0)
+    assert all(degrader.params(name, 0.8, PAL_SIZE, time) == first for time in (0.04, 3.7, 9.96))
+
+
+def test_shuffled_order_is_fixed_for_the_clip(frame):
+    # Artifacts without per-frame noise, shuffled: every frame gets the same order, so the same damage.
+    settings = DegradeSettings(softness=0.6, blur=0.8, ringing=0.8, channel_shift=0.8, posterize=0.8, compression=0.5, shuffle_order=True)
+    degrader = VideoDegrader(settings, seed=4)
+    np.testing.assert_array_equal(degrader.frame(frame, 0), degrader.frame(frame, 41))
+    assert mean_abs_difference(degrader.frame(frame, 0), frame) > 1
+
+
+def test_second_pass_in_video(frame):
+    assert VideoDegrader(DegradeSettings(second_pass=0.0)).settings.is_identity()
+    for seed in range(3):
+        degrader = VideoDegrader(DegradeSettings(second_pass=0.6), seed=seed)
+        first = degrader.frame(frame, 0)
+        assert not np.array_equal(first, frame), seed
+        np.testing.assert_array_equal(first, VideoDegrader(DegradeSettings(second_pass=0.6), seed=seed).frame(frame, 0))
 
 
 def test_cli_makes_damaged_clips_and_images(frame, tmp_path):

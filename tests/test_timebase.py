@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from skimage import data
 
-from restore.degrade import DegradeSettings, degrade, side_borders
+from restore.degrade import ARTIFACTS, DegradeSettings, degrade
 from restore.metrics import psnr
 from restore.timebase import correct_timebase, estimate_line_offsets, shift_lines
 
@@ -17,7 +17,7 @@ def frame():
 
 @pytest.fixture(scope="module")
 def bordered(frame):
-    return side_borders(frame, 0.8, np.random.default_rng(0))
+    return ARTIFACTS["side_borders"](frame, 0.8, np.random.default_rng(0))
 
 
 def wave(height, amplitude=3.0):

@@ -33,10 +33,10 @@ import pytest
 import tensorflow as tf
 from skimage import data as samples
 
-from restore import PRESETS, degrade
+from restore import PRESETS, DegradeSettings, degrade, psnr
 from restore.model import GENERATOR_CONFIGS, DiscriminatorConfig, build_discriminator, build_generator
 from train.export import CARD_NAME, CONFIG_NAME, WEIGHTS_NAME, push_to_hub
-from train.pairs import list_images, make_pair
+from train.pairs import FAMILIES, PairSettings, list_images, make_pair
 from train.pix2pix import Pix2Pix
 from train.run import TrainConfig, image_grid, train
 
@@ -295,6 +295,39 @@ def test_unreadable_files_yield_no_pair(photos):
         assert make_pair(train_dir / name, seed=0) is None
     degraded, clean = make_pair(train_dir / "coffee.jpg", seed=0)
     assert degraded.shape == clean.shape and degraded.dtype == clean.dtype == np.uint8
+
+
+def test_clean_family_pairs_are_identical_and_light_family_pairs_are_lightly_damaged(photos):
+    train_dir, _ = photos
+    only = lambda family: PairSettings(families=((family, 1.0),), line_alignment_fraction=0.0)  # noqa: E731
+    for seed in range(3):
+        degraded, clean = make_pair(train_dir / "coffee.jpg", seed=seed, settings=only("clean"))
+        assert np.array_equal(degraded, clean)
+    light = [psnr(*make_pair(train_dir / "coffee.jpg", seed=seed, settings=only("light"))) for seed in range(6)]
+    wide = [psnr(*make_pair(train_dir / "coffee.jpg", seed=seed, settings=only("wide"))) for seed in range(6)]
+    assert np.mean(light) > np.mean(wide) + 3.0, (light, wide)
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_every_family_draws_valid_varied_settings(family):
+    drawn = [FAMILIES[family](np.random.default_rng(seed)) for seed in range(12)]
+    assert all(isinstance(settings, DegradeSettings) for settings in drawn)
+    assert all(settings.is_identity() for settings in drawn) == (family == "clean")
+    if family != "clean":
+        assert len({json.dumps(settings.to_dict()) for settings in drawn}) == len(drawn)
+
+
+def test_archive_family_always_has_a_colour_band():
+    assert all(FAMILIES["archive"](np.random.default_rng(seed)).color_band >= 0.4 for seed in range(20))
+
+
+@pytest.mark.parametrize(
+    "families, message",
+    [((("grain", 1.0),), "unknown damage families"), ((("clean", -1.0), ("wide", 1.0)), "weights"), ((("clean", 0.0),), "weights")],
+)
+def test_bad_pair_families_raise(families, message):
+    with pytest.raises(ValueError, match=message):
+        PairSettings(families=families)
 
 
 def test_train_writes_model_folder_despite_bad_files(trained):

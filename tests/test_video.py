@@ -21,6 +21,8 @@ import numpy as np
 import pytest
 from skimage import data
 
+from conftest import start_process
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from restore import video  # noqa: E402
@@ -281,9 +283,11 @@ def test_sigint_to_the_command_line_leaves_a_playable_partial_clip(tmp_path):
     outdir = tmp_path / "out"
     outdir.mkdir()
     environment = {**os.environ, "PYTHONPATH": str(REPOSITORY)}
-    process = subprocess.Popen([sys.executable, "-m", "restore.degrade", clip, "-o", outdir / "bad.mkv",
-                                "--preset", "heavy"], cwd=tmp_path, env=environment,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # start_process: SIGINT at its default in the child even when this run is a background
+    # job (which inherits SIGINT ignored), so the child sees the Ctrl-C sent below.
+    process = start_process([sys.executable, "-m", "restore.degrade", clip, "-o", outdir / "bad.mkv",
+                             "--preset", "heavy"], cwd=tmp_path, env=environment,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while not any(p.stat().st_size > 20000 for p in outdir.glob(".bad.*")) and time.monotonic() < deadline:
         if process.poll() is not None:

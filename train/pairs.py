@@ -20,7 +20,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from restore.degrade import PRESETS, DegradeSettings, degrade, random_settings
+from restore.degrade import FORMS, PRESETS, DegradeSettings, degrade, random_settings
+from restore.degrade.frame import tune_allocator_for_frames
 from restore.images import IMAGE_SUFFIXES, ImageError, find_images, read_image
 from restore.timebase import correct_timebase
 
@@ -35,15 +36,25 @@ class PairSettings:
     ``max_upscale``×), so damage sized for a 720×576 frame lands at a realistic scale.
     ``line_alignment_fraction`` of the degraded inputs go through the time-base
     corrector first, so the model knows inputs with and without that stage.
-    ``reference_fraction`` of the pairs carry damage like the reference tapes' (the
-    ``default`` preset with every strength varied), the rest `random_settings`.
+    ``families`` says how often each family of damage in `FAMILIES` is drawn: clean
+    pairs (nothing to restore) and light damage teach the model to leave good pixels
+    alone; the rest teach it to restore.
     """
 
     width_range: tuple[int, int] = (480, 800)
     max_upscale: float = 1.25
     min_side: int = 64
     line_alignment_fraction: float = 0.5
-    reference_fraction: float = 0.25
+    families: tuple[tuple[str, float], ...] = (
+        ("clean", 0.15), ("light", 0.10), ("reference", 0.15), ("archive", 0.15), ("wide", 0.45),
+    )
+
+    def __post_init__(self):
+        unknown = {name for name, _ in self.families} - set(FAMILIES)
+        if unknown:
+            raise ValueError(f"unknown damage families {sorted(unknown)}; known: {', '.join(FAMILIES)}")
+        if any(weight < 0 for _, weight in self.families) or sum(weight for _, weight in self.families) <= 0:
+            raise ValueError(f"family weights must be >= 0 with a positive sum, got {self.families}")
 
 
 def list_images(folder: Path) -> list[Path]:
@@ -73,21 +84,21 @@ def load_clean(path: Path, rng: np.random.Generator, settings: PairSettings) -> 
     return cv2.resize(rgb, new_size, interpolation=interpolation)
 
 
-def make_pair(path: Path, seed: int, settings: PairSettings = PairSettings()) -> tuple[np.ndarray, np.ndarray] | None:
+def make_pair(path: Path, seed: int, settings: PairSettings | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """(degraded, clean) uint8 RGB pair from one photo, or None if it is unreadable.
 
     The clean photo is flipped left-right at random *before* degrading, so the damage
     keeps its physical direction (chroma always delayed to the right)."""
+    settings = PairSettings() if settings is None else settings
     rng = np.random.default_rng(seed)
     clean = load_clean(path, rng, settings)
     if clean is None:
         return None
     if rng.random() < 0.5:
         clean = np.ascontiguousarray(clean[:, ::-1])
-    if rng.random() < settings.reference_fraction:
-        damage = reference_like_settings(rng)
-    else:
-        damage = random_settings(rng)
+    names, weights = zip(*settings.families)
+    family = names[int(rng.choice(len(names), p=np.asarray(weights) / np.sum(weights)))]
+    damage = FAMILIES[family](rng)
     degraded = degrade(clean, damage, seed=rng)
     if rng.random() < settings.line_alignment_fraction:
         degraded = correct_timebase(degraded)
@@ -107,6 +118,37 @@ def reference_like_settings(rng: np.random.Generator) -> DegradeSettings:
         cast_offset=tuple(float(v) for v in np.asarray(reference.cast_offset) + rng.uniform(-8, 8, 3)),
         cast_gain=tuple(float(v) for v in np.asarray(reference.cast_gain) * rng.uniform(0.85, 1.1, 3)),
     )
+
+
+def archive_like_settings(rng: np.random.Generator) -> DegradeSettings:
+    """The digital faults of digitised archives (the ``archive`` preset) in many
+    variants: each of its artifacts kept three times in four at 0.5-1.1 of its strength,
+    forms drawn at random half the time, sometimes with a cast, soft analogue damage
+    and a second pass, in a shuffled order half the time."""
+    archive = PRESETS["archive"]
+    strengths = {
+        name: float(np.clip(value * rng.uniform(0.5, 1.1), 0.0, 1.0)) if rng.random() < 0.75 else 0.0
+        for name, value in archive.strengths().items() if value > 0
+    }
+    strengths["color_band"] = float(rng.uniform(0.4, 1.0))  # the bar is the signature fault
+    extra = random_settings(rng)
+    forms = {option: ("any" if rng.random() < 0.5 else getattr(archive, option)) for option in FORMS}
+    return dataclasses.replace(
+        archive, **strengths, **forms,
+        levels=extra.levels * (rng.random() < 0.4), grain=extra.grain * 0.5, noise=extra.noise * 0.5,
+        chroma_delay=extra.chroma_delay, cast_offset=extra.cast_offset, cast_gain=extra.cast_gain,
+        second_pass=extra.second_pass, shuffle_order=bool(rng.random() < 0.5),
+    )
+
+
+# Families of training damage, by name (see PairSettings.families for how often).
+FAMILIES = {
+    "clean": lambda rng: PRESETS["clean"],
+    "light": lambda rng: random_settings(rng).scaled(float(rng.uniform(0.15, 0.4))),
+    "reference": reference_like_settings,
+    "archive": archive_like_settings,
+    "wide": random_settings,
+}
 
 
 def _make_pair_job(job: tuple[str, int]):
@@ -153,7 +195,7 @@ class PairBank:
     def start(self) -> "PairBank":
         # "spawn": TensorFlow in the parent is not fork-safe.
         context = multiprocessing.get_context("spawn")
-        self._pool = context.Pool(self.workers)
+        self._pool = context.Pool(self.workers, initializer=tune_allocator_for_frames)
         results = self._pool.imap_unordered(_make_pair_job, self._jobs(), chunksize=1)
         replace_rng = np.random.default_rng(self.seed + 1)
 

@@ -1,0 +1,89 @@
+"""Tests of the benchmark's held-out degradation model, bench/heldout_damage.py.
+
+Every damage function keeps shape and dtype, leaves its input alone, is deterministic per seed and
+changes the image; the band functions touch only the rows of their band.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from skimage import data
+
+# bench/ is a folder of scripts, not a package: load the module from its file.
+_PATH = Path(__file__).resolve().parents[1] / "bench" / "heldout_damage.py"
+_SPEC = importlib.util.spec_from_file_location("heldout_damage", _PATH)
+damage = importlib.util.module_from_spec(_SPEC)
+sys.modules["heldout_damage"] = damage  # dataclasses look their module up here
+_SPEC.loader.exec_module(damage)
+
+STRONG = damage.ANALOGUE_STRENGTHS["strong"]
+FUNCTIONS = {
+    **{name: function for name, function in damage.SETS.items() if name != "clean"},
+    **{name: function for name, (function, _) in damage.BAND_KINDS.items()},
+    "top_skew": damage.top_skew,
+    "red_cast": damage.red_cast,
+    **damage.DIGITAL_STEPS,
+    **{name: (lambda step: lambda rgb, rng: step(rgb, rng, STRONG))(step) for name, step in damage.ANALOGUE_STEPS.items()},
+}
+BAND_FUNCTIONS = {name: function for name, (function, _) in damage.BAND_KINDS.items()}
+
+
+@pytest.fixture(scope="module")
+def image() -> np.ndarray:
+    return cv2.resize(data.astronaut(), (80, 64), interpolation=cv2.INTER_AREA)
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_shape_dtype_determinism_and_change(image, name):
+    function = FUNCTIONS[name]
+    before = image.copy()
+    for seed in range(3):
+        first = function(image, np.random.default_rng(seed))
+        second = function(image, np.random.default_rng(seed))
+        assert first.shape == image.shape and first.dtype == np.uint8
+        assert np.array_equal(first, second), "not deterministic per seed"
+        assert not np.array_equal(first, image), f"seed {seed} left the image unchanged"
+    assert np.array_equal(image, before), "the input was modified"
+
+
+def test_clean_is_an_identical_copy(image):
+    out = damage.clean(image, np.random.default_rng(0))
+    assert out is not image and np.array_equal(out, image)
+
+
+@pytest.mark.parametrize("name", BAND_FUNCTIONS)
+@pytest.mark.parametrize("band", [damage.Band(10, 30, feather=0), damage.Band(0, 12, feather=3), damage.Band(44, 64, feather=5)])
+def test_band_changes_only_its_rows(image, name, band):
+    out = BAND_FUNCTIONS[name](image, np.random.default_rng(1), band=band)
+    changed = np.flatnonzero(np.any(out != image, axis=(1, 2)))
+    assert changed.size > 0
+    assert changed.min() >= band.top and changed.max() < band.bottom
+
+
+@pytest.mark.parametrize("name", BAND_FUNCTIONS)
+def test_drawn_bands_are_one_run_of_rows_up_to_a_third_of_the_frame(image, name):
+    for seed in range(5):
+        out = BAND_FUNCTIONS[name](image, np.random.default_rng(seed))
+        changed = np.flatnonzero(np.any(out != image, axis=(1, 2)))
+        assert changed.size > 0
+        assert changed.max() - changed.min() + 1 <= max(8, image.shape[0] // 3)
+
+
+def test_band_weights_feather_inside_and_not_at_the_frame_edge():
+    weights = damage.Band(0, 10, feather=3).weights(64)
+    assert weights[0] == 1.0 and weights[-1] < 1.0  # the top edge is the frame's own
+    assert np.all((weights > 0) & (weights <= 1))
+
+
+def test_green_and_magenta_bars_drop_the_right_channels(image):
+    band = damage.Band(0, 20)
+    green = damage.green_bar(image, np.random.default_rng(0), band=band).astype(int)
+    magenta = damage.magenta_bar(image, np.random.default_rng(0), band=band).astype(int)
+    assert green[:20, :, [0, 2]].mean() < 0.25 * image[:20, :, [0, 2]].mean()
+    assert magenta[:20, :, 1].mean() < 0.25 * image[:20, :, 1].mean()
