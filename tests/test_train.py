@@ -548,3 +548,27 @@ def test_mirrored_strategy_on_two_logical_cpus(photos, tmp_path):
     losses = [float(v) for v in re.findall(r"\bloss: (\S+)", result.stdout)]
     assert losses and all(math.isfinite(v) for v in losses), result.stdout[-2000:]
     _assert_model_folder(out, steps=2)
+
+
+@pytest.mark.parametrize("fraction", [0.0, 1.0])
+def test_top_crops_come_from_the_top_of_the_picture(fraction):
+    from train.pairs import PairBank
+
+    # Rows numbered by value, so a crop tells where it was taken.
+    rows = np.repeat(np.arange(200, dtype=np.uint8)[:, None, None], 64, axis=1).repeat(3, axis=2)
+    bank = PairBank([Path("unused.png")], size=1, top_crop_fraction=fraction)
+    bank.pairs = [(rows, rows)]
+    degraded, clean = bank.sample(32, 32, np.random.default_rng(0))
+    tops = np.round(degraded[:, 0, 0, 0] * 255).astype(int)
+    assert np.array_equal(degraded, clean)
+    if fraction == 1.0:
+        assert np.all(tops == 0)
+    else:
+        assert np.mean(tops == 0) < 0.2
+
+
+def test_top_crop_fraction_must_be_a_fraction():
+    from train.pairs import PairBank
+
+    with pytest.raises(ValueError, match="top_crop_fraction"):
+        PairBank([Path("unused.png")], top_crop_fraction=1.5)

@@ -46,7 +46,7 @@ class PairSettings:
     min_side: int = 64
     line_alignment_fraction: float = 0.5
     families: tuple[tuple[str, float], ...] = (
-        ("clean", 0.15), ("light", 0.10), ("reference", 0.15), ("archive", 0.15), ("wide", 0.45),
+        ("clean", 0.2), ("light", 0.1), ("reference", 0.15), ("archive", 0.15), ("wide", 0.4),
     )
 
     def __post_init__(self):
@@ -156,6 +156,11 @@ def _make_pair_job(job: tuple[str, int]):
     return make_pair(Path(path), seed)
 
 
+# Share of crops taken from the top of the picture: the tape's worst damage sits there
+# (flagging, tint and colour bars), and uniform crops of a tall photo rarely reach it.
+TOP_CROP_FRACTION = 0.25
+
+
 class PairBank:
     """A bank of ``size`` degraded/clean pairs, refreshed in the background by
     ``workers`` processes; `sample` draws random crops from it.
@@ -165,7 +170,8 @@ class PairBank:
     the training step needs (on two cores an unthrottled worker takes a third of it).
     """
 
-    def __init__(self, paths: list[Path], size: int = 96, workers: int = 1, seed: int = 0, refresh_per_batch: float = 2.0):
+    def __init__(self, paths: list[Path], size: int = 96, workers: int = 1, seed: int = 0, refresh_per_batch: float = 2.0,
+                 top_crop_fraction: float = TOP_CROP_FRACTION):
         if not paths:
             raise ValueError("PairBank needs at least one image")
         self.paths = [str(p) for p in paths]
@@ -176,6 +182,9 @@ class PairBank:
         self.made = 0
         self.skipped = 0
         self.refresh_per_batch = refresh_per_batch
+        if not 0.0 <= top_crop_fraction <= 1.0:
+            raise ValueError(f"top_crop_fraction must be in [0, 1], got {top_crop_fraction}")
+        self.top_crop_fraction = top_crop_fraction
         self._refresh_credit = 0.0
         # Each permit lets one more pair job start: the bank's size to fill it, then more
         # as batches are drawn.
@@ -248,7 +257,7 @@ class PairBank:
                 # Small photos: pad by reflection rather than drop them.
                 pad = ((0, max(0, crop - bad.shape[0])), (0, max(0, crop - bad.shape[1])), (0, 0))
                 bad, good = np.pad(bad, pad, mode="reflect"), np.pad(good, pad, mode="reflect")
-            top = rng.integers(bad.shape[0] - crop + 1)
+            top = 0 if rng.random() < self.top_crop_fraction else rng.integers(bad.shape[0] - crop + 1)
             left = rng.integers(bad.shape[1] - crop + 1)
             degraded[index] = bad[top : top + crop, left : left + crop]
             clean[index] = good[top : top + crop, left : left + crop]

@@ -68,14 +68,19 @@ def check_rgb(rgb: Any, name: str = "image") -> np.ndarray:
     return rgb
 
 
-def check_strength(strength: Any, name: str) -> float:
+def check_fraction(value: Any, what: str) -> float:
+    """``value`` as a float in [0, 1]; `ValueError` naming ``what`` otherwise."""
     try:
-        value = float(strength)
+        number = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} strength must be a number in [0, 1], got {strength!r}") from None
-    if not 0.0 <= value <= 1.0:  # also rejects NaN
-        raise ValueError(f"{name} strength must be in [0, 1], got {strength!r}")
-    return value
+        raise ValueError(f"{what} must be a number in [0, 1], got {value!r}") from None
+    if not 0.0 <= number <= 1.0:  # also rejects NaN
+        raise ValueError(f"{what} must be in [0, 1], got {value!r}")
+    return number
+
+
+def check_strength(strength: Any, name: str) -> float:
+    return check_fraction(strength, f"{name} strength")
 
 
 def check_rng(rng: Any) -> np.random.Generator:

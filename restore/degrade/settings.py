@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from restore.degrade.artifacts import ANY, ARTIFACT_NAMES, FORMS
-from restore.degrade.frame import check_rng, check_strength
+from restore.degrade.frame import check_fraction, check_rng, check_strength
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,12 +101,7 @@ class DegradeSettings:
 
     def scaled(self, factor: float) -> "DegradeSettings":
         """The same settings with every strength multiplied by ``factor`` (in [0, 1])."""
-        try:
-            factor = float(factor)
-        except (TypeError, ValueError):
-            raise ValueError(f"scale factor must be a number in [0, 1], got {factor!r}") from None
-        if not 0.0 <= factor <= 1.0:  # also rejects NaN
-            raise ValueError(f"scale factor must be in [0, 1], got {factor!r}")
+        factor = check_fraction(factor, "scale factor")
         return dataclasses.replace(self, **{name: float(getattr(self, name)) * factor for name in STRENGTH_NAMES})
 
     def to_dict(self) -> dict[str, Any]:
