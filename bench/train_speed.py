@@ -36,7 +36,8 @@ import tensorflow as tf  # noqa: E402
 from restore.model import GENERATOR_CONFIGS  # noqa: E402
 from train.run import TrainConfig, build_pix2pix  # noqa: E402
 
-DEFAULTS = TrainConfig(data="", out="")  # the training script's loss weights and learning rates
+# The training script's loss weights and learning rates (no data is read: placeholder folders).
+DEFAULTS = TrainConfig(data="unused", out="unused")
 MODES = {"L1+SSIM": False, "L1+SSIM+GAN": True}
 
 

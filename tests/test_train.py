@@ -572,3 +572,50 @@ def test_top_crop_fraction_must_be_a_fraction():
 
     with pytest.raises(ValueError, match="top_crop_fraction"):
         PairBank([Path("unused.png")], top_crop_fraction=1.5)
+
+
+# --------------------------------------------------------------------------- #
+# Configuration: one dataclass, the command line derived from it
+# --------------------------------------------------------------------------- #
+def test_every_config_field_is_a_command_line_option_with_its_default():
+    import dataclasses
+
+    from train.__main__ import parse_arguments
+    from train.config import from_arguments
+
+    config = from_arguments(parse_arguments(["--data", "d", "--out", "o"]))
+    assert config == TrainConfig(data="d", out="o")
+    flags = {
+        "--steps": ("steps", "7", 7), "--config": ("generator", "tiny", "tiny"), "--lr": ("learning_rate", "0.5", 0.5),
+        "--final-lr": ("final_learning_rate", "0.25", 0.25), "--warmup": ("warmup_steps", "3", 3), "--d-lr": ("discriminator_learning_rate", "0.1", 0.1),
+        "--val-images": ("validation_images", "2", 2), "--bank": ("bank_size", "5", 5), "--xla": ("xla", "off", "off"),
+        "--init-from": ("init_from", "runs/x", "runs/x"), "--push-to-hub": ("push_to_hub", "o/n", "o/n"),
+    }
+    for flag, (field, text, value) in flags.items():
+        assert getattr(from_arguments(parse_arguments(["--data", "d", "--out", "o", flag, text])), field) == value, flag
+    for flag, field in (("--gan", "gan"), ("--resume", "resume")):
+        assert getattr(from_arguments(parse_arguments(["--data", "d", "--out", "o", flag])), field) is True
+    assert from_arguments(parse_arguments(["--data", "d", "--out", "o", "--no-gan"])).gan is False
+    assert {field.name for field in dataclasses.fields(TrainConfig)} == set(vars(parse_arguments(["--data", "d", "--out", "o"])))
+
+
+@pytest.mark.parametrize("argv, message", [(["--out", "o"], "--data"), (["--data", "d", "--out", "o", "--xla", "maybe"], "--xla"),
+                                           (["--data", "d", "--out", "o", "--steps", "many"], "--steps")])
+def test_bad_command_lines_name_the_option(argv, message, capsys):
+    from train.__main__ import parse_arguments
+
+    with pytest.raises(SystemExit):
+        parse_arguments(argv)
+    assert message in capsys.readouterr().err
+
+
+def test_learning_rate_warms_up_then_decays_to_the_final_rate():
+    from train.run import learning_rate_schedule
+
+    config = TrainConfig(data="d", out="o", learning_rate=1e-3, final_learning_rate=5e-5, warmup_steps=100)
+    schedule = learning_rate_schedule(config, total_steps=1000)
+    rate = lambda step: float(schedule(step))  # noqa: E731
+    assert rate(0) < 1e-4 and rate(50) == pytest.approx(5e-4, rel=0.05)
+    assert rate(100) == pytest.approx(1e-3, rel=1e-3)
+    assert 5e-5 < rate(550) < 1e-3 and rate(550) == pytest.approx((1e-3 + 5e-5) / 2, rel=0.01)
+    assert rate(1000) == pytest.approx(5e-5, rel=1e-3) and rate(5000) == pytest.approx(5e-5, rel=1e-3)

@@ -28,56 +28,13 @@ import tensorflow as tf
 
 from restore.metrics import psnr, ssim
 from restore.inference import Restorer
-from restore.model import DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator, generator_config_from
+from restore.model import DiscriminatorConfig, build_discriminator, build_generator
+from train.config import TrainConfig
 from train.export import export_model, model_card, push_to_hub
 from train.pairs import PairBank, list_images, validation_pairs
 from train.pix2pix import Pix2Pix
 
 log = logging.getLogger("train")
-
-
-@dataclasses.dataclass
-class TrainConfig:
-    """Everything a training run needs; saved into the exported ``config.json``."""
-
-    data: str
-    out: str
-    val: str | None = None
-    steps: int = 20000
-    batch: int = 16
-    crop: int = 128
-    generator: str = "lean"  # a name in GENERATOR_CONFIGS or a JSON object of GeneratorConfig fields
-    learning_rate: float = 1e-3
-    final_learning_rate: float = 5e-5
-    warmup_steps: int = 200
-    l1_weight: float = 100.0
-    ssim_weight: float = 20.0
-    gan: bool = False
-    gan_weight: float = 1.0
-    discriminator_learning_rate: float = 2e-4
-    checkpoint_every: int = 250
-    validation_images: int = 24
-    bank_size: int = 96
-    workers: int = 1
-    seed: int = 0
-    resume: bool = False
-    init_from: str | None = None
-    push_to_hub: str | None = None
-    mixed_precision: str = "auto"  # auto | on | off
-    xla: str = "auto"  # auto | on | off
-
-    def __post_init__(self):
-        for name in ("steps", "batch", "crop", "checkpoint_every", "bank_size", "workers"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if self.crop % 8:
-            raise ValueError(f"crop must be a multiple of 8, got {self.crop}")
-        for name in ("mixed_precision", "xla"):
-            if getattr(self, name) not in ("auto", "on", "off"):
-                raise ValueError(f"{name} must be auto, on or off")
-
-    def generator_config(self) -> GeneratorConfig:
-        return generator_config_from(self.generator)
 
 
 @functools.cache
@@ -102,22 +59,15 @@ def _enabled(setting: str, default: bool) -> bool:
     return {"on": True, "off": False, "auto": default}[setting]
 
 
-class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
-    """Linear warm-up, then cosine decay from ``peak`` to ``final`` at ``total_steps``."""
-
-    def __init__(self, peak: float, final: float, warmup_steps: int, total_steps: int):
-        self.peak, self.final = peak, final
-        self.warmup_steps, self.total_steps = warmup_steps, total_steps
-
-    def __call__(self, step):
-        step = tf.cast(step, tf.float32)
-        warmup = self.peak * (step + 1) / max(1, self.warmup_steps)
-        progress = tf.clip_by_value((step - self.warmup_steps) / max(1, self.total_steps - self.warmup_steps), 0.0, 1.0)
-        cosine = self.final + 0.5 * (self.peak - self.final) * (1 + tf.cos(math.pi * progress))
-        return tf.where(step < self.warmup_steps, warmup, cosine)
-
-    def get_config(self):
-        return {"peak": self.peak, "final": self.final, "warmup_steps": self.warmup_steps, "total_steps": self.total_steps}
+def learning_rate_schedule(config: TrainConfig, total_steps: int) -> keras.optimizers.schedules.LearningRateSchedule:
+    """Linear warm-up to ``config.learning_rate``, then cosine decay to
+    ``config.final_learning_rate`` at ``total_steps``."""
+    warmup = min(config.warmup_steps, total_steps - 1)
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.0, decay_steps=max(1, total_steps - warmup),
+        alpha=config.final_learning_rate / config.learning_rate,
+        warmup_target=config.learning_rate, warmup_steps=warmup,
+    )
 
 
 def image_grid(rows: list[tuple[np.ndarray, ...]], height: int = 160, gap: int = 0, fill: int = 0) -> np.ndarray:
@@ -234,50 +184,81 @@ def train(config: TrainConfig, command: str | None = None) -> Path:
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(config.seed)
-    gpus = tf.config.list_physical_devices("GPU")
-    mixed = _enabled(config.mixed_precision, default=bool(gpus))
-    xla = _enabled(config.xla, default=bool(gpus))
+    gpus = bool(tf.config.list_physical_devices("GPU"))
+    mixed, xla = _enabled(config.mixed_precision, default=gpus), _enabled(config.xla, default=gpus)
     if mixed:
         keras.mixed_precision.set_global_policy("mixed_float16")
     strategy = choose_strategy()
-    generator_config = config.generator_config()
-    checkpoint_every = config.checkpoint_every
-    epochs = math.ceil(config.steps / checkpoint_every)
-    total_steps = epochs * checkpoint_every
+    epochs = math.ceil(config.steps / config.checkpoint_every)
     log.info("%s, %d replica(s), mixed precision %s, XLA %s", type(strategy).__name__, strategy.num_replicas_in_sync, mixed, xla)
 
     with strategy.scope():
-        schedule = WarmupCosine(config.learning_rate, config.final_learning_rate, config.warmup_steps, total_steps)
-        model = build_pix2pix(config, schedule, mixed=mixed, xla=xla)
-        generator, discriminator = model.generator, model.discriminator
-        generator_optimizer, discriminator_optimizer = model.generator_optimizer, model.discriminator_optimizer
-        generator_optimizer.build(generator.trainable_variables)
-        if discriminator is not None:
-            discriminator_optimizer.build(discriminator.trainable_variables)
-
+        model = build_pix2pix(config, learning_rate_schedule(config, epochs * config.checkpoint_every), mixed=mixed, xla=xla)
+        model.generator_optimizer.build(model.generator.trainable_variables)
+        if model.discriminator is not None:
+            model.discriminator_optimizer.build(model.discriminator.trainable_variables)
     if config.init_from:
         # Fine-tuning (e.g. adding the GAN loss): start from an exported generator.
-        generator.load_weights(Path(config.init_from) / "generator.weights.h5")
+        model.generator.load_weights(Path(config.init_from) / "generator.weights.h5")
         log.info("generator initialised from %s", config.init_from)
-
-    checkpoint = tf.train.Checkpoint(model=model, generator_optimizer=generator_optimizer, **({"discriminator_optimizer": discriminator_optimizer} if discriminator_optimizer else {}))
-    manager = tf.train.CheckpointManager(checkpoint, out / "checkpoints", max_to_keep=2)
-    initial_epoch = 0
-    if config.resume and manager.latest_checkpoint:
-        checkpoint.restore(manager.latest_checkpoint).expect_partial()
-        step = int(generator_optimizer.iterations.numpy())
-        initial_epoch = step // checkpoint_every
-        log.info("resumed from %s at step %d", manager.latest_checkpoint, step)
-    elif config.resume:
-        log.warning("--resume: no checkpoint in %s, starting from scratch", out / "checkpoints")
+    manager = _checkpoint_manager(model, out)
+    initial_epoch = _resume(config, model, manager) // config.checkpoint_every
 
     train_paths = list_images(Path(config.data))
     pairs = validation_pairs(Path(config.val), config.validation_images) if config.val else []
+    export = _exporter(config, command, model.generator, description=_device_description(strategy), images=len(train_paths))
+    writer = tf.summary.create_file_writer(str(out / "logs" / "validation"))
+    # The inference engine itself, on the live generator: whole images, padded as users'
+    # are, without line alignment so the figures measure the network alone.
+    restorer = Restorer(model.generator, {"generator": config.generator_config().to_dict()}, tile=None, line_alignment=False)
+    validation = Validation(pairs, restorer, out, export, writer)
+    callbacks = [Checkpointing(manager), validation, keras.callbacks.TensorBoard(log_dir=str(out / "logs"), update_freq=50)]
+
+    # Workers stream pairs; each replica's batch is drawn in one Python call.
+    with PairBank(train_paths, size=config.bank_size, workers=config.workers, seed=config.seed + initial_epoch) as bank:
+        bank.wait_until_ready(minimum=min(config.bank_size, 16))
+        dataset = make_dataset(bank, config.batch, config.crop, config.seed + initial_epoch)
+        if initial_epoch < epochs:
+            model.fit(dataset, epochs=epochs, steps_per_epoch=config.checkpoint_every, initial_epoch=initial_epoch,
+                      callbacks=callbacks, shuffle=False, verbose=1 if sys.stdout.isatty() else 2)
+        log.info("made %d training pairs (%d unreadable files skipped)", bank.made, bank.skipped)
+    if not (out / "generator.weights.h5").exists():
+        validation.on_epoch_end(epochs)
+
+    if config.push_to_hub:
+        url = push_to_hub(out, config.push_to_hub)  # a RuntimeError says why it failed
+        log.info("pushed to %s", url)
+    return out
+
+
+def _checkpoint_manager(model: Pix2Pix, out: Path) -> tf.train.CheckpointManager:
+    """Generator, discriminator and optimiser state under ``out/checkpoints`` (the last two)."""
+    optimizers = {"generator_optimizer": model.generator_optimizer}
+    if model.discriminator_optimizer is not None:
+        optimizers["discriminator_optimizer"] = model.discriminator_optimizer
+    return tf.train.CheckpointManager(tf.train.Checkpoint(model=model, **optimizers), out / "checkpoints", max_to_keep=2)
+
+
+def _resume(config: TrainConfig, model: Pix2Pix, manager: tf.train.CheckpointManager) -> int:
+    """Restore the latest checkpoint when ``config.resume``; returns the step to start at."""
+    if not config.resume:
+        return 0
+    if not manager.latest_checkpoint:
+        log.warning("--resume: no checkpoint in %s, starting from scratch", manager.directory)
+        return 0
+    manager.checkpoint.restore(manager.latest_checkpoint).expect_partial()
+    step = int(model.generator_optimizer.iterations.numpy())
+    log.info("resumed from %s at step %d", manager.latest_checkpoint, step)
+    return step
+
+
+def _exporter(config: TrainConfig, command: str | None, generator: keras.Model, *, description: str, images: int):
+    """The function that writes the model folder: ``export(step, validation_figures)``.
+    Training time adds up over resumed runs (the previous export's ``seconds``)."""
+    out = Path(config.out)
     started = time.time()
-    previous_seconds = 0.0
-    previous_config = out / "config.json"
-    if config.resume and previous_config.exists():
-        previous_seconds = json.loads(previous_config.read_text()).get("training", {}).get("seconds", 0.0)
+    previous = out / "config.json"
+    previous_seconds = json.loads(previous.read_text()).get("training", {}).get("seconds", 0.0) if config.resume and previous.exists() else 0.0
 
     def export(step: int, validation: dict[str, Any]) -> None:
         training = {
@@ -285,12 +266,11 @@ def train(config: TrainConfig, command: str | None = None) -> Path:
             "command": command or "python -m train",
             "steps": step,
             "seconds": previous_seconds + time.time() - started,
-            "device": _device_description(strategy),
-            "images": len(train_paths),
-            "data": config.data,
+            "device": description,
+            "images": images,
         }
         exported = {
-            "generator": generator_config.to_dict(),
+            "generator": config.generator_config().to_dict(),
             "parameters": generator.count_params(),
             # Half the training inputs went through line alignment, and bench/quality.py
             # measured it helping (most with blanking borders), so it is on by default.
@@ -300,33 +280,7 @@ def train(config: TrainConfig, command: str | None = None) -> Path:
         }
         export_model(out, generator, exported, model_card(exported))
 
-    writer = tf.summary.create_file_writer(str(out / "logs" / "validation"))
-    callbacks = [
-        Checkpointing(manager),
-        # The inference engine itself, on the live generator: whole images, padded as users'
-        # are, without line alignment so the figures measure the network alone.
-        Validation(pairs, Restorer(generator, {"generator": generator_config.to_dict()}, tile=None, line_alignment=False), out, export, writer),
-        keras.callbacks.TensorBoard(log_dir=str(out / "logs"), update_freq=50),
-    ]
-    # Workers stream pairs; each replica's batch is drawn in one Python call.
-    bank = PairBank(train_paths, size=config.bank_size, workers=config.workers, seed=config.seed + initial_epoch)
-    with bank:
-        bank.wait_until_ready(minimum=min(config.bank_size, 16))
-        dataset = make_dataset(bank, config.batch, config.crop, config.seed + initial_epoch)
-        if initial_epoch < epochs:
-            model.fit(dataset, epochs=epochs, steps_per_epoch=checkpoint_every, initial_epoch=initial_epoch, callbacks=callbacks, shuffle=False, verbose=1 if sys.stdout.isatty() else 2)
-        log.info("made %d training pairs (%d unreadable files skipped)", bank.made, bank.skipped)
-    if not (out / "generator.weights.h5").exists():
-        callbacks[1].on_epoch_end(epochs)
-
-    if config.push_to_hub:
-        try:
-            url = push_to_hub(out, config.push_to_hub)
-            log.info("pushed to %s", url)
-        except RuntimeError as error:
-            log.error("%s", error)
-            raise
-    return out
+    return export
 
 
 def _device_description(strategy) -> str:
