@@ -72,3 +72,69 @@ def test_default_preset_gain_is_large(restorer):
     damaged = degrade(clean, PRESETS["default"], seed=5)
     restored = restorer.restore(damaged)
     assert psnr(restored, clean) > psnr(damaged, clean) + 2.0
+
+
+# --------------------------------------------------------------------------- #
+# Leave good pixels alone, and remove the archive's colour bars (made here by hand, not
+# by the simulator the model was trained on)
+# --------------------------------------------------------------------------- #
+def _pal_frame(name: str) -> np.ndarray:
+    return cv2.resize(getattr(data, name)(), (720, 576), interpolation=cv2.INTER_AREA)
+
+
+# From `python bench/generalise.py`: clean 720×576 frames come back at CLEAN_PSNR_BOUND dB or
+# better (the benchmark's clean-passthrough mean is higher; this is the worst picture's floor).
+CLEAN_PSNR_BOUND = 33.0
+
+# The bundled checkpoint predates the generalisation work of issue 11 (it leaves green bars
+# as they are and tints clean frames): these are the targets the next shipped model must
+# meet. Remove the mark when it ships; until then the tests run and report XFAIL.
+NOT_YET_MET = pytest.mark.xfail(reason="issue 11: the bundled model predates the generalisation model", strict=False)
+
+
+@NOT_YET_MET
+@pytest.mark.parametrize("name", ["astronaut", "coffee", "chelsea"])
+def test_a_clean_frame_comes_back_nearly_unchanged(restorer, name):
+    clean = _pal_frame(name)
+    restored = restorer.restore(clean)
+    assert psnr(restored, clean) > CLEAN_PSNR_BOUND
+    assert ssim(restored, clean) > 0.95
+    # No cast: the mean colour stays within a level or two of the input's.
+    assert np.abs(restored.reshape(-1, 3).mean(0) - clean.reshape(-1, 3).mean(0)).max() < 2.0
+
+
+def _green_bar(rgb: np.ndarray, lines: int) -> np.ndarray:
+    """Red and blue gone over the top ``lines`` lines: a green bar, as in the user's data."""
+    damaged = rgb.copy()
+    damaged[:lines, :, 0] = 0
+    damaged[:lines, :, 2] = 0
+    return damaged
+
+
+def _magenta_band(rgb: np.ndarray, lines: int) -> np.ndarray:
+    """Green attenuated and red/blue lifted over the top ``lines`` lines: a magenta band."""
+    damaged = rgb.astype(np.float32)
+    damaged[:lines, :, 1] *= 0.45
+    damaged[:lines, :, 0] = damaged[:lines, :, 0] * 0.8 + 60
+    damaged[:lines, :, 2] = damaged[:lines, :, 2] * 0.8 + 60
+    return np.clip(damaged, 0, 255).astype(np.uint8)
+
+
+def _band_error(image: np.ndarray, clean: np.ndarray, lines: int) -> float:
+    return float(np.abs(image[:lines].astype(np.float32) - clean[:lines]).mean())
+
+
+@NOT_YET_MET
+@pytest.mark.parametrize("make_band, lines", [(_green_bar, 90), (_magenta_band, 60)], ids=["green-bar", "magenta-band"])
+@pytest.mark.parametrize("name", ["astronaut", "coffee"])
+def test_colour_bands_are_removed(restorer, make_band, lines, name):
+    clean = _pal_frame(name)
+    damaged = make_band(clean, lines)
+    restored = restorer.restore(damaged)
+    # Inside the band the error falls to well under half; the hue of the band is gone
+    # (the band's mean colour comes back close to the clean rows' own).
+    assert _band_error(restored, clean, lines) < 0.45 * _band_error(damaged, clean, lines)
+    band_colour = restored[:lines].reshape(-1, 3).mean(0)
+    assert np.abs(band_colour - clean[:lines].reshape(-1, 3).mean(0)).max() < 25
+    # Below the band the picture is left alone.
+    assert psnr(restored[lines + 16 :], clean[lines + 16 :]) > CLEAN_PSNR_BOUND - 1
