@@ -26,32 +26,60 @@ tint_hue, seed); everything added since comes after seed, with defaults.
 Run ``python app.py`` and open http://localhost:7860 (no network needed). The model is loaded
 on first use, once, from ``$VHS_RESTORE_MODEL`` (a folder or ``hf://owner/name@rev``) or the
 bundled ``checkpoints/``.
+
+Files: one work folder per process (``vhs-restore-app-*`` in ``$GRADIO_TEMP_DIR`` or the system
+temporary folder) holds everything the app writes: uploads, examples, results, and Gradio's own
+cache (``$GRADIO_TEMP_DIR`` is pointed at it). Results are written there once and served from
+there (Gradio copies only files outside its cache). The folder is removed when the server stops:
+normal exit, Ctrl-C (SIGINT) or SIGTERM (how a Space is stopped); old results are pruned hourly.
+
+Requests: each event has its own concurrency limit (the model one call at a time; the
+simulator and the metrics, which need no model, beside it) under one queue of `QUEUE_SIZE`
+waiting requests. A refused request (bad value, bad file) gets a plain message and leaves one
+``refused /<api>: <reason>`` line in the server log, never a traceback.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline: no telemetry calls
 
+
+def _make_work_dir() -> Path:
+    """This process's work folder, and Gradio's cache inside it (see the module notes). Set up
+    before Gradio is imported, which reads ``$GRADIO_TEMP_DIR`` in places at import time."""
+    base = Path(os.environ.get("GRADIO_TEMP_DIR") or tempfile.gettempdir())
+    base.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="vhs-restore-app-", dir=base)).resolve()
+    os.environ["GRADIO_TEMP_DIR"] = str(folder)
+    return folder
+
+
+_WORK_DIR = _make_work_dir()
+
 import atexit
 import inspect
+import logging
 import secrets
 import shutil
-import tempfile
+import signal
+import sys
 import threading
 import time
 import types
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import cv2
 import gradio as gr
 import numpy as np
 
-from restore import PRESETS, DegradeSettings, degrade, psnr, random_settings, ssim, ssim_map
+from restore import PRESETS, DegradeSettings, degrade, psnr, random_settings, ssim
+from restore.metrics import ssim_and_map
 from restore.degrade import (
     ANY,
     ARTIFACT_NAMES,
@@ -73,8 +101,18 @@ MAX_UPLOAD_MB = 40
 MAX_FILE_SIZE = f"{MAX_UPLOAD_MB}mb"  # enforced by Gradio at upload time (launch max_file_size)
 MAX_PIXELS = min(12_000_000, LIBRARY_MAX_PIXELS)  # width × height, checked from the file header
 MAX_BATCH = 50  # images per "Restore all"
-QUEUE_SIZE = 32
-DEFAULT_CONCURRENCY = 2  # degrade / compare calls running at once
+# Requests waiting, all events together (Gradio's queue max_size). A waiting request costs only
+# its upload, already on disk; the limit is there so a flood is refused rather than piled up.
+QUEUE_SIZE = 256
+# Calls of one kind running at once. The model runs one call at a time (restore, batch, study,
+# video share it); the simulator and the metrics need no model and run beside it, in their own
+# lanes, so a queue of restorations never holds them up. Compare is kept to two at once: each
+# 12-megapixel pair takes a few hundred MB.
+MODEL_EVENTS: dict[str, Any] = {"concurrency_id": "model", "concurrency_limit": 1}
+DEGRADE_EVENTS: dict[str, Any] = {"concurrency_id": "degrade", "concurrency_limit": 4}
+COMPARE_EVENTS: dict[str, Any] = {"concurrency_id": "compare", "concurrency_limit": 2}
+DEFAULT_CONCURRENCY = 2  # anything else (presets, random settings)
+MAP_MAX_SIDE = 1280  # the SSIM heat-map is shown at most this long (the scores use every pixel)
 EXAMPLE_IMAGES = ("astronaut", "coffee", "chelsea", "rocket")  # bundled with scikit-image
 EXAMPLE_SEED = 7
 DEFAULT_PRESET = "default"
@@ -217,9 +255,10 @@ class SharedRestorer:
         return f"{text} (fallback: {reason})" if reason else text
 
     def restore(self, rgb: np.ndarray, pal_aspect: bool = False) -> np.ndarray:
+        pal_aspect = _flag(pal_aspect, "pal_aspect")
         restorer = self.get()
         with self.run_lock:
-            return restorer.restore(rgb, pal_aspect=bool(pal_aspect))
+            return restorer.restore(rgb, pal_aspect=pal_aspect)
 
 
 MODEL = SharedRestorer()
@@ -228,25 +267,52 @@ MODEL = SharedRestorer()
 # --------------------------------------------------------------------------------------------
 # Files: uploads in, PNGs out
 # --------------------------------------------------------------------------------------------
-_WORK_DIR = Path(tempfile.mkdtemp(prefix="vhs-restore-app-"))
-atexit.register(shutil.rmtree, _WORK_DIR, ignore_errors=True)
+_closing = threading.Event()  # set when the work folder is being removed: no new files
 _last_prune = [0.0]
+
+
+def remove_work_dir() -> None:
+    """Remove the work folder (uploads, results, Gradio's cache): at exit, and when the server
+    is stopped by a signal (`serve`). Safe to call twice."""
+    _closing.set()
+    shutil.rmtree(_WORK_DIR, ignore_errors=True)
+
+
+atexit.register(remove_work_dir)
+
+
+def _prune(now: float) -> None:
+    """Delete result folders older than `OUTPUT_TTL_S`, and the empty folders Gradio's own
+    `delete_cache` leaves behind (it deletes files only)."""
+    outputs = _WORK_DIR / "outputs"
+    for old in list(outputs.iterdir()) if outputs.is_dir() else []:
+        try:
+            if now - old.stat().st_mtime > OUTPUT_TTL_S:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+    for entry in _WORK_DIR.iterdir():
+        if entry.is_dir() and entry.name not in ("outputs", "examples"):
+            try:
+                if now - entry.stat().st_mtime > OUTPUT_TTL_S:
+                    entry.rmdir()  # only when empty
+            except OSError:
+                pass
 
 
 def _output_dir() -> Path:
     """A fresh folder for one call's result files; old ones are pruned now and then."""
-    outputs = _WORK_DIR / "outputs"
+    if _closing.is_set():
+        raise gr.Error("The server is shutting down; try again in a moment.", title="Shutting down",
+                       print_exception=False)
     now = time.time()
-    if now - _last_prune[0] > 600 and outputs.is_dir():
+    if now - _last_prune[0] > 600:
         _last_prune[0] = now
-        for old in outputs.iterdir():
-            try:
-                if now - old.stat().st_mtime > OUTPUT_TTL_S:
-                    shutil.rmtree(old, ignore_errors=True)
-            except OSError:
-                pass
+        _prune(now)
+    outputs = _WORK_DIR / "outputs"
+    outputs.mkdir(exist_ok=True)  # not parents: a removed work folder is not made again
     folder = outputs / uuid.uuid4().hex
-    folder.mkdir(parents=True)
+    folder.mkdir()
     return folder
 
 
@@ -289,6 +355,17 @@ def load_upload(path: str | os.PathLike | None, what: str = "an image") -> Loade
         raise _input_error(f"{path.name}: {exc.reason}", title="Cannot use this file") from None
 
 
+def _flag(value: Any, name: str) -> bool:
+    """A checkbox value from the page or the API, strictly: true or false (None, an unset
+    checkbox, is false). Anything else is refused naming ``name``: the string "false" is
+    truthy, so taking its truth value would switch the option on."""
+    if value is None:
+        return False
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise _input_error(f"{name} must be true or false, got {value!r}", title="Invalid option")
+
+
 def _user_error(exc: ValueError, name: str = "") -> gr.Error:
     """A library ValueError (e.g. an image below the minimum size) as a message for the user."""
     return _input_error(f"{name}: {exc}" if name else str(exc), "Cannot process this image")
@@ -324,12 +401,13 @@ def restore_image(path, pal_aspect: bool = False, progress=_no_progress) -> tupl
     input's height and width (with ``pal_aspect``, the square-pixel width ``W * 768 / 720``)
     and keeps the input's alpha channel, when it has one.
     """
+    pal_aspect = _flag(pal_aspect, "pal_aspect")
     loaded = load_upload(path)
     if not MODEL.loaded:
         progress(0.05, desc="Loading the model (first use)…")
     MODEL.get()
     progress(0.3, desc="Restoring…")
-    restored, before, alpha = _restore_loaded(loaded, bool(pal_aspect), Path(path).name)
+    restored, before, alpha = _restore_loaded(loaded, pal_aspect, Path(path).name)
     folder = _output_dir()
     stem = _stem(path)
     before_png = write_png(folder / f"{stem}_input.png", before)
@@ -344,6 +422,7 @@ def restore_batch(paths, pal_aspect: bool = False, progress=_no_progress) -> tup
     PNG paths to download, and a Markdown report. Raises `gr.Error` when nothing could be
     restored.
     """
+    pal_aspect = _flag(pal_aspect, "pal_aspect")
     paths = [p for p in (paths or []) if p]
     if not paths:
         raise _input_error("Please upload one or more images first.", title="No images")
@@ -358,7 +437,7 @@ def restore_batch(paths, pal_aspect: bool = False, progress=_no_progress) -> tup
         progress((index, len(paths)), desc=f"Restoring {name}", unit="images")
         try:
             loaded = load_upload(path)
-            restored, _, alpha = _restore_loaded(loaded, bool(pal_aspect), name)
+            restored, _, alpha = _restore_loaded(loaded, pal_aspect, name)
         except gr.Error as exc:
             problems.append(exc.message)
             continue
@@ -446,6 +525,8 @@ def restore_video_clip(path, mode: str = "frames", progress=_no_progress) -> tup
                                     fields=mode == "fields", deinterlace="bob" if mode == "bob" else None,
                                     codec="h264", progress=False, max_frames=MAX_VIDEO_FRAMES)
     except video.VideoError as exc:
+        if exc.partial_path is not None:  # frames done before the failure: not handed out here
+            Path(exc.partial_path).unlink(missing_ok=True)
         raise _input_error(f"{name}: {exc.reason}", title="Cannot use this file") from None
     except ValueError as exc:
         raise _user_error(exc, name) from None
@@ -595,12 +676,17 @@ def _fit_pair(a: np.ndarray, b: np.ndarray, resize: bool, names: tuple[str, str]
     return cv2.resize(b, (wa, ha), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
 
 
-def ssim_heatmap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The per-pixel SSIM as a colour heat-map (uint8 RGB, viridis: dark = different,
-    yellow = identical; SSIM below 0 shows as 0)."""
-    level = np.clip(ssim_map(a, b), 0.0, 1.0)
-    grey = np.round(level * 255.0).astype(np.uint8)
+def heatmap_colours(level: np.ndarray) -> np.ndarray:
+    """An SSIM map (`restore.metrics.ssim_map`) as a colour heat-map (uint8 RGB, viridis:
+    dark = different, yellow = identical; SSIM below 0 shows as 0)."""
+    grey = np.round(np.clip(level, 0.0, 1.0) * 255.0).astype(np.uint8)
     return cv2.applyColorMap(grey, cv2.COLORMAP_VIRIDIS)[:, :, ::-1].copy()
+
+
+def ssim_heatmap(a: np.ndarray, b: np.ndarray, max_side: int | None = None) -> np.ndarray:
+    """The per-pixel SSIM of two images as a colour heat-map (`heatmap_colours`), at most
+    ``max_side`` pixels long (block means of the full-resolution map; None: full size)."""
+    return heatmap_colours(ssim_and_map(a, b, max_side)[1])
 
 
 def _scores(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
@@ -618,17 +704,21 @@ def psnr_for_display(value: float) -> float:
 def compare_images(path_a, path_b, resize: bool = False) -> tuple[float, float, np.ndarray]:
     """SSIM, PSNR (dB; inf when identical) and the SSIM heat-map of two image files.
 
-    Different sizes raise `gr.Error` unless ``resize`` (B is then resized to A's size).
+    Different sizes raise `gr.Error` unless ``resize`` (B is then resized to A's size). The
+    scores use every pixel; the heat-map is at most `MAP_MAX_SIDE` pixels long (each of its
+    pixels the mean SSIM of its block), which bounds the memory and time of a 12-megapixel pair.
     """
+    resize = _flag(resize, "resize")
     a = load_upload(path_a, "image A").rgb
     b = load_upload(path_b, "image B").rgb
-    b = _fit_pair(a, b, bool(resize), ("A", "B"))
+    b = _fit_pair(a, b, resize, ("A", "B"))
     try:
-        ssim_value, psnr_value = _scores(a, b)
-        heatmap = ssim_heatmap(a, b)
+        value = psnr(a, b)
+        ssim_value, level = ssim_and_map(a, b, MAP_MAX_SIDE)
     except ValueError as exc:
         raise _user_error(exc) from None
-    return ssim_value, psnr_value, heatmap
+    psnr_value = value if np.isinf(value) else round(value, 2)
+    return round(ssim_value, 4), psnr_value, heatmap_colours(level)
 
 
 def _psnr_text(value: float) -> str:
@@ -783,9 +873,6 @@ Uploads: PNG, JPEG, TIFF, BMP, WebP, GIF or PPM, up to {MAX_UPLOAD_MB} MB and
 # --------------------------------------------------------------------------------------------
 # Layout and events: one builder per tab, each wiring its own events
 # --------------------------------------------------------------------------------------------
-MODEL_EVENTS: dict[str, Any] = {"concurrency_id": "model", "concurrency_limit": 1}
-
-
 def build_restore_tab(examples: ExampleSet) -> gr.Image:
     """The Restore tab (one image; several at once) and its events ``restore`` and
     ``restore_batch``. Returns the image input, which the Degrade tab sends to."""
@@ -968,7 +1055,7 @@ def build_degrade_tab(examples: ExampleSet, restore_input: gr.Image, tabs: gr.Ta
     gr.on(
         [s.release for s in sliders] + [c.input for c in choices] + [d_seed.submit, d_apply.click],
         degrade_event, degrade_inputs, [d_output, d_download], api_name="degrade",
-        api_description=degrade_api_description(), trigger_mode="always_last",
+        api_description=degrade_api_description(), trigger_mode="always_last", **DEGRADE_EVENTS,
     )
 
     def new_clean_image(image, *values):
@@ -978,7 +1065,7 @@ def build_degrade_tab(examples: ExampleSet, restore_input: gr.Image, tabs: gr.Ta
 
     d_input.change(
         new_clean_image, degrade_inputs, [d_output, d_download], api_visibility="private",
-        trigger_mode="always_last",
+        trigger_mode="always_last", **DEGRADE_EVENTS,
     )
 
     def preset_event(name):
@@ -988,7 +1075,7 @@ def build_degrade_tab(examples: ExampleSet, restore_input: gr.Image, tabs: gr.Ta
         return [values[setting] for setting in controls]
 
     d_preset.input(preset_event, d_preset, list(controls.values()), api_visibility="private").then(
-        new_clean_image, degrade_inputs, [d_output, d_download], api_visibility="private"
+        new_clean_image, degrade_inputs, [d_output, d_download], api_visibility="private", **DEGRADE_EVENTS
     )
 
     def random_event():
@@ -997,7 +1084,7 @@ def build_degrade_tab(examples: ExampleSet, restore_input: gr.Image, tabs: gr.Ta
 
     d_random.click(
         random_event, None, [*controls.values(), d_seed, d_preset], api_visibility="private"
-    ).then(new_clean_image, degrade_inputs, [d_output, d_download], api_visibility="private")
+    ).then(new_clean_image, degrade_inputs, [d_output, d_download], api_visibility="private", **DEGRADE_EVENTS)
 
     def send_event(degraded):
         if not degraded:
@@ -1064,8 +1151,10 @@ def build_compare_tab(examples: ExampleSet) -> None:
     c_button.click(
         compare_event, [c_a, c_b, c_resize], [c_ssim, c_psnr, c_map, c_summary], api_name="compare",
         api_description=f"SSIM, PSNR (dB; {PSNR_CAP_DB:g} for identical images) and the SSIM "
-        "heat-map of two images, and a one-line summary. Different sizes are an error unless "
-        "resize is true (B is then resized to A's size).",
+        "heat-map of two images (at most 1280 pixels long; the scores use every pixel), and a "
+        "one-line summary. Different sizes are an error unless resize is true (B is then resized "
+        "to A's size).",
+        **COMPARE_EVENTS,
     )
 
     def study_event(image, preset, seed, progress=gr.Progress()):
@@ -1115,6 +1204,125 @@ def build_video_tab() -> None:
     )
 
 
+# --------------------------------------------------------------------------------------------
+# Refused requests: a plain message for the user, one line in the server log, no traceback
+# --------------------------------------------------------------------------------------------
+LOG = logging.getLogger("vhs_restore.app")
+
+
+def _one_line(text: object, limit: int = 300) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _event_parameter_names(block_fn) -> list[str]:
+    """The names of an event's inputs, in order: its handler's parameters (the names
+    gradio_client shows), without the ones Gradio fills in itself (gr.Progress)."""
+    try:
+        parameters = inspect.signature(block_fn.fn).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    names = []
+    for parameter in parameters:
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            break
+        if not isinstance(parameter.default, gr.Progress):
+            names.append(parameter.name)
+    return names
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def _checked_input(component, name: str) -> None:
+    """Make ``component``'s own input check refuse a bad value with a `gr.Error` that names
+    ``name`` and prints no traceback (Gradio's would print one, and say "Could not preprocess
+    input component at index 6 ... TypeError" to the user). Sliders and numbers also refuse a
+    non-number before Gradio compares it with their range."""
+    if getattr(component, "_vhs_checked_input", False):
+        return
+    original = component.preprocess
+    numeric = isinstance(component, (gr.Slider, gr.Number))
+
+    def preprocess(payload):
+        if numeric and payload is not None and not _is_number(payload):
+            raise _input_error(f"{name} must be a number, got {_one_line(repr(payload), 80)}", title="Invalid value")
+        try:
+            return original(payload)
+        except gr.Error as exc:
+            raise _input_error(f"{name}: {exc.message}", title=exc.title or "Invalid value") from None
+        except Exception as exc:  # noqa: BLE001 - any failure to read the value is a bad value
+            raise _input_error(f"{name}: cannot use this value ({type(exc).__name__}: {_one_line(exc, 160)})",
+                               title="Invalid value") from None
+
+    component.preprocess = preprocess
+    component._vhs_checked_input = True
+
+
+def _refusal_reason(exc: Exception) -> str:
+    """What was wrong with a request that Gradio could not even hand to an event, in words."""
+    from gradio.exceptions import InvalidPathError
+
+    if isinstance(exc, InvalidPathError):
+        return f"this file cannot be used: {_one_line(exc, 240)}"
+    errors = getattr(exc, "errors", None)  # pydantic's ValidationError: the value's form is wrong
+    if callable(errors):
+        try:
+            first = errors()[0]
+            where = ".".join(str(part) for part in first.get("loc", ()))
+            return f"a value is not in the expected form ({where + ': ' if where else ''}{first.get('msg', '')})"
+        except Exception:  # noqa: BLE001
+            pass
+    return _one_line(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, 240)
+
+
+def guard_requests(demo: gr.Blocks) -> gr.Blocks:
+    """Make every refused request a plain `gr.Error` with one log line and no traceback.
+
+    Gradio checks an API call's values before the handler runs: each input component's own
+    check (wrapped by `_checked_input`, which names the parameter), then, around them, file
+    paths that were not uploaded and values of the wrong form. Any of those failures becomes
+    a `gr.Error` that prints no traceback, and every request refused with such an error
+    (by Gradio's checks or by a handler: a bad file, a bad setting) is logged as one line,
+    ``refused /<api_name>: <message>``, on the ``vhs_restore.app`` logger. Errors that are
+    not the request's fault (a handler's bug, a model that does not load) keep their traceback.
+    """
+    fns = sorted(demo.fns.values(), key=lambda fn: fn.api_visibility != "public")  # public names win
+    for block_fn in fns:
+        names = _event_parameter_names(block_fn) if block_fn.api_visibility == "public" else []
+        for index, component in enumerate(block_fn.inputs):
+            label = getattr(component, "label", None)
+            _checked_input(component, names[index] if index < len(names) else (label or f"input {index + 1}"))
+
+    preprocess_data = demo.preprocess_data
+    process_api = demo.process_api
+
+    async def checked_preprocess_data(*args, **kwargs):
+        try:
+            return await preprocess_data(*args, **kwargs)
+        except gr.Error:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the request's values could not be read
+            raise _input_error(_refusal_reason(exc), title="Invalid request") from None
+
+    async def logged_process_api(*args, **kwargs):
+        try:
+            return await process_api(*args, **kwargs)
+        except gr.Error as exc:
+            if not exc.print_exception:  # the request's fault: one line, no traceback
+                block_fn = kwargs.get("block_fn", args[0] if args else None)
+                if isinstance(block_fn, int):
+                    block_fn = demo.fns.get(block_fn)
+                event = getattr(block_fn, "api_name", None) or getattr(block_fn, "name", None) or "?"
+                LOG.warning("refused /%s: %s", event, _one_line(exc.message))
+            raise
+
+    demo.preprocess_data = checked_preprocess_data
+    demo.process_api = logged_process_api
+    return demo
+
+
 def build_demo(examples: ExampleSet | None = None) -> gr.Blocks:
     """The whole app as a `gr.Blocks` (queued, not launched): one builder per tab."""
     examples = examples or make_examples()
@@ -1126,10 +1334,62 @@ def build_demo(examples: ExampleSet | None = None) -> gr.Blocks:
             build_compare_tab(examples)
             build_video_tab()
     demo.queue(default_concurrency_limit=DEFAULT_CONCURRENCY, max_size=QUEUE_SIZE)
-    return demo
+    return guard_requests(demo)
+
+
+# --------------------------------------------------------------------------------------------
+# Serving: python app.py
+# --------------------------------------------------------------------------------------------
+def _log_to_stderr() -> None:
+    """Refused requests as plain lines on stderr, unless logging is configured already."""
+    if not LOG.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        LOG.addHandler(handler)
+        LOG.setLevel(logging.INFO)
+        LOG.propagate = False
+
+
+def serve(app_demo: gr.Blocks | None = None, **options) -> int:
+    """Launch the app (``python app.py``) until Ctrl-C or SIGTERM; returns the exit status.
+
+    SIGTERM (how a Space, systemd or Docker stops a process) is handled as Ctrl-C: Gradio closes
+    the server and deletes its files, then the work folder goes. Python's default SIGTERM would
+    end the process at once and leave every upload and result on disk. An inherited ignored
+    SIGINT or SIGTERM (a background job) stays ignored. Exit status 0 after a normal close,
+    128 + the signal number after a signal (130 for SIGINT, 143 for SIGTERM).
+    """
+    app_demo = app_demo or demo
+    received: list[int] = []
+
+    def stop(signum, _frame):
+        received.append(signum)
+        raise KeyboardInterrupt  # Gradio's launch() closes the server on it
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, stop)
+    _log_to_stderr()
+    try:
+        app_demo.launch(**{**LAUNCH_OPTIONS, **options})
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):  # a second signal must not cut the clean-up short
+            if signal.getsignal(signum) is stop:
+                signal.signal(signum, signal.SIG_IGN)
+        try:
+            app_demo.close()
+        except Exception:  # noqa: BLE001 - closing a server that never started
+            pass
+        remove_work_dir()
+    if received:
+        print(f"Stopped by {signal.Signals(received[0]).name}; removed the work folder {_WORK_DIR}", flush=True)
+        return 128 + received[0]
+    return 0
 
 
 demo = build_demo()
 
 if __name__ == "__main__":
-    demo.launch(**LAUNCH_OPTIONS)
+    sys.exit(serve())

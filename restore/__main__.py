@@ -6,7 +6,8 @@
 Each input image becomes ``OUTDIR/<input stem>.png``, the same size as the input (wider
 with ``--pal-aspect``). Bad inputs are reported on stderr, one line each
 (``error: <path>: <reason>``), and the others are still restored. Exit status: 0 when
-every input was restored or skipped, 1 when any failed, 2 for a usage error.
+every input was restored or skipped, 1 when any failed, 2 for a usage error, 130 when
+interrupted (Ctrl-C).
 
 Outputs are flat in OUTDIR, as the contract says; when two inputs share a stem (say
 ``a/frame.jpg`` and ``b/frame.png``), the first in sorted path order is restored and each
@@ -17,7 +18,10 @@ half-written PNG; an existing output is skipped unless ``--overwrite`` is given.
 Video files (``capture.avi``, ``.mp4``, ``.mkv``, ``.mov``, ...) are restored frame by frame
 into ``OUTDIR/<stem>.mkv`` with their sound; `restore.video_cli` owns that part and its
 options (``--fields``, ``--deinterlace bob``, ``--field-order``, ``--codec``). Ctrl-C during
-a video keeps its finished frames as a playable ``<stem>.partial.mkv``; exit status 130.
+a video keeps its finished frames as a playable ``<stem>.partial.mkv``; Ctrl-C during images
+keeps the images already restored. Either way one ``interrupted: ...`` line says what was
+kept, and the exit status is 130. Every input's header is checked before the model loads, and
+an OUTDIR the run created is removed again when nothing was written into it.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from pathlib import Path
 
 from restore import video_cli
 from restore.cli_common import SKIP, WRITE, plan_output
-from restore.images import MAX_PIXELS, ImageError, find_images
+from restore.images import MAX_PIXELS, ImageError, find_images, probe_image
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -48,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
         ),
         epilog=(
             "Exit status: 0 all restored (or skipped), 1 some input failed (one 'error: PATH: "
-            "REASON' line each on stderr), 2 usage error. Environment: VHS_RESTORE_MODEL sets the "
+            "REASON' line each on stderr), 2 usage error, 130 interrupted by Ctrl-C (finished outputs "
+            "are kept; one 'interrupted: ...' line says what). Environment: VHS_RESTORE_MODEL sets the "
             "default model; HF_HUB_OFFLINE=1 uses only the Hugging Face cache."
         ),
     )
@@ -86,6 +91,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    created = _missing_folders(args.outdir)
+    try:
+        return _run(parser, args)
+    except KeyboardInterrupt:  # Ctrl-C outside the restoring loops (planning, loading the model)
+        _message("interrupted (Ctrl-C)")
+        return video_cli.EXIT_INTERRUPTED
+    finally:
+        _remove_if_empty(created)
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.tile is not None and args.tile < 0:
         parser.error(f"--tile must be >= 0, got {args.tile}")
     if args.max_pixels < 1:
@@ -119,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
 
     # Decide every output before loading the model: name clashes, inputs that would be
     # overwritten and existing outputs need no network.
+    # Headers are read too (empty, not an image, too many pixels), so that such inputs are
+    # reported at once and the model is not loaded for nothing.
     jobs: list[tuple[Path, Path]] = []
     claimed: dict[str, Path] = {}
     skipped = 0
@@ -128,10 +146,16 @@ def main(argv: list[str] | None = None) -> int:
         if plan == SKIP:
             skipped += 1
         elif plan == WRITE:
+            try:
+                probe_image(path, max_pixels=args.max_pixels)
+            except ImageError as error:
+                report(error.path, error.reason)
+                continue
             jobs.append((path, output))
 
     restored = 0
     restorer, status = None, EXIT_OK
+    interrupted = False
     if jobs:
         try:
             outdir.mkdir(parents=True, exist_ok=True)
@@ -141,8 +165,11 @@ def main(argv: list[str] | None = None) -> int:
         restorer, status = _load(args)
         if restorer is None:
             return status
-        restored, failed = _restore_all(restorer, jobs, args, report)
-    interrupted = False
+        restored, failed, interrupted = _restore_all(restorer, jobs, args, report)
+        if interrupted:
+            _message(f"interrupted: stopped after {restored} of {len(jobs)} images (Ctrl-C); "
+                     + (f"the restored ones are in {outdir}" if restored else "nothing was written"))
+            return video_cli.EXIT_INTERRUPTED
     if videos:
         def get_restorer():  # loaded once, and only when a video needs it
             nonlocal restorer, status
@@ -188,27 +215,52 @@ def _load(args):
     return restorer, EXIT_OK
 
 
-def _restore_all(restorer, jobs, args, report) -> tuple[int, int]:
+def _restore_all(restorer, jobs, args, report) -> tuple[int, int, bool]:
+    """Restore every job; returns (restored, failed, interrupted). Ctrl-C stops after the
+    image being restored is dropped (outputs are written whole or not at all)."""
     from tqdm import tqdm
 
     restored = failed = 0
     # disable=None: a bar only when stderr is a terminal, so logs and pipes stay clean.
     with tqdm(jobs, desc="restoring", unit="image", disable=None, file=sys.stderr, dynamic_ncols=True) as progress:
-        for path, output in progress:
-            try:
-                restorer.restore_file(path, output, pal_aspect=args.pal_aspect, max_pixels=args.max_pixels)
-            except ImageError as error:
-                report(error.path, error.reason)
-                failed += 1
-            except OSError as error:
-                report(path, f"cannot write {output} ({error.strerror or error})")
-                failed += 1
-            except (ValueError, MemoryError) as error:
-                report(path, f"cannot restore ({error})")
-                failed += 1
-            else:
-                restored += 1
-    return restored, failed
+        try:
+            for path, output in progress:
+                try:
+                    restorer.restore_file(path, output, pal_aspect=args.pal_aspect, max_pixels=args.max_pixels)
+                except ImageError as error:
+                    report(error.path, error.reason)
+                    failed += 1
+                except OSError as error:
+                    report(path, f"cannot write {output} ({error.strerror or error})")
+                    failed += 1
+                except (ValueError, MemoryError) as error:
+                    report(path, f"cannot restore ({error})")
+                    failed += 1
+                else:
+                    restored += 1
+        except KeyboardInterrupt:
+            return restored, failed, True
+    return restored, failed, False
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and those of its parents that do not exist yet, deepest first."""
+    missing = []
+    for candidate in (folder, *folder.absolute().parents):
+        if candidate.exists() or candidate.is_symlink():
+            break
+        missing.append(candidate)
+    return missing
+
+
+def _remove_if_empty(folders: list[Path]) -> None:
+    """Remove the folders this run created (deepest first) that are still empty: a run that
+    wrote nothing leaves no empty OUTDIR behind."""
+    for folder in folders:
+        try:
+            folder.rmdir()  # only ever removes an empty folder
+        except OSError:
+            return
 
 
 def _message(text: str) -> None:

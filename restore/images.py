@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import secrets
 import stat
 import warnings
@@ -39,6 +40,7 @@ __all__ = [
     "LoadedImage",
     "decode_image_bytes",
     "find_images",
+    "probe_image",
     "read_image",
     "to_rgb_uint8",
     "write_png",
@@ -115,10 +117,40 @@ def read_image(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> LoadedI
     header before any pixel data is decoded. The file is opened read-only and never modified.
     """
     path = Path(path)
+    with _open_file(path) as fp:
+
+        def whole_file() -> bytes:
+            fp.seek(0)
+            return fp.read()
+
+        loaded = _decode(fp, path, max_pixels, whole_file)
+    loaded.path = path
+    return loaded
+
+
+def probe_image(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> tuple[int, int]:
+    """Check an image file as :func:`read_image` does, reading only its header: no pixel
+    data is decoded. Returns ``(width, height)`` as stored (before EXIF orientation).
+
+    Raises the :class:`ImageError` that :func:`read_image` would for a missing, empty,
+    unreadable, non-image or too large file; corrupt pixel data is only found by decoding.
+    Cheap enough to run over every input before loading a model.
+    """
+    path = Path(path)
+    with _open_file(path) as fp:
+        with _open_header(fp, path, max_pixels) as img:
+            width, height = img.size
+            _check_size(path, width, height, max_pixels)
+    return width, height
+
+
+def _open_file(path: Path) -> BinaryIO:
+    """``path`` opened read-only, after the checks that need no reading; `ImageError` otherwise."""
     try:
         st = path.stat()
     except FileNotFoundError:
-        raise ImageError(path, "no such file or directory") from None
+        reason = _broken_link_reason(path) if path.is_symlink() else "no such file or directory"
+        raise ImageError(path, reason) from None
     except PermissionError:
         raise ImageError(path, "permission denied") from None
     except OSError as exc:
@@ -130,20 +162,11 @@ def read_image(path: str | os.PathLike, max_pixels: int = MAX_PIXELS) -> LoadedI
     if st.st_size == 0:
         raise ImageError(path, "empty file (0 bytes)")
     try:
-        fp = open(path, "rb")
+        return open(path, "rb")
     except PermissionError:
         raise ImageError(path, "permission denied") from None
     except OSError as exc:
         raise ImageError(path, f"cannot open the file ({exc.strerror or exc})") from None
-    with fp:
-
-        def whole_file() -> bytes:
-            fp.seek(0)
-            return fp.read()
-
-        loaded = _decode(fp, path, max_pixels, whole_file)
-    loaded.path = path
-    return loaded
 
 
 def decode_image_bytes(
@@ -161,33 +184,43 @@ def decode_image_bytes(
     return _decode(io.BytesIO(data), name, max_pixels, lambda: data)
 
 
-def _decode(
-    fp: BinaryIO, label: object, max_pixels: int, whole_file: Callable[[], bytes]
-) -> LoadedImage:
+def _open_header(fp: BinaryIO, label: object, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """Pillow's lazy open (the header only); `ImageError` for anything it cannot identify."""
     try:
-        # We apply our own (normally stricter) limit just below; Pillow's warning is noise here,
+        # We apply our own (normally stricter) limit afterwards; Pillow's warning is noise here,
         # and its DecompressionBombError (beyond twice its limit) becomes an ImageError.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            img = Image.open(fp, formats=_PIL_FORMATS)
+            return Image.open(fp, formats=_PIL_FORMATS)
     except UnidentifiedImageError:
         reason = f"not a recognised image file (supported: {_SUPPORTED_TEXT})"
         raise ImageError(label, reason) from None
     except Image.DecompressionBombError as exc:
-        raise ImageError(label, f"too many pixels ({exc})") from None
+        # Pillow's own guard fired first: say so with our limit, not Pillow's (178,956,970).
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(found.group(1)):,}, " if found else ""
+        raise ImageError(label, f"too many pixels: {size}more than the limit of {max_pixels:,}") from None
     except Exception as exc:  # noqa: BLE001 - any header failure is a bad input
         raise ImageError(label, f"cannot read the image header ({exc})") from None
 
+
+def _check_size(label: object, width: int, height: int, max_pixels: int) -> None:
+    if width <= 0 or height <= 0:
+        raise ImageError(label, f"image has no pixels ({width}×{height})")
+    if width * height > max_pixels:
+        raise ImageError(
+            label,
+            f"too many pixels: {width}×{height} = {width * height:,}, more than the limit of {max_pixels:,}",
+        )
+
+
+def _decode(
+    fp: BinaryIO, label: object, max_pixels: int, whole_file: Callable[[], bytes]
+) -> LoadedImage:
+    img = _open_header(fp, label, max_pixels)
     with img:
         width, height = img.size
-        if width <= 0 or height <= 0:
-            raise ImageError(label, f"image has no pixels ({width}×{height})")
-        if width * height > max_pixels:
-            raise ImageError(
-                label,
-                f"too many pixels: {width}×{height} = {width * height:,}, "
-                f"more than the limit of {max_pixels:,}",
-            )
+        _check_size(label, width, height, max_pixels)
         colour16 = _is_16bit_colour(img)  # must look at img.tile before load() clears it
         orientation = _orientation(img)
         try:
@@ -475,7 +508,9 @@ def find_images(
     A file named explicitly is kept whatever its suffix (:func:`read_image` judges it). A folder
     contributes its regular files whose lowercase suffix is in :data:`IMAGE_SUFFIXES`, skipping
     hidden entries (names starting with "."); with ``recursive`` its non-hidden subfolders too
-    (symlinked folders are not followed). Missing paths give (path, "no such file or directory").
+    (symlinked folders are not followed). Missing paths give (path, "no such file or directory");
+    a symbolic link to nothing, named or found in a folder with an image suffix, gives (path,
+    "broken symbolic link: ..."): a missing input is always reported, never skipped silently.
     """
     found: set[Path] = set()
     errors: list[tuple[Path, str]] = []
@@ -484,7 +519,7 @@ def find_images(
         try:
             st = p.stat()
         except FileNotFoundError:
-            errors.append((p, "no such file or directory"))
+            errors.append((p, _broken_link_reason(p) if p.is_symlink() else "no such file or directory"))
             continue
         except OSError as exc:
             errors.append((p, exc.strerror or str(exc)))
@@ -494,6 +529,14 @@ def find_images(
         else:
             found.add(p)
     return sorted(found), errors
+
+
+def _broken_link_reason(path: str | os.PathLike) -> str:
+    try:
+        target = os.readlink(path)
+    except OSError:
+        return "broken symbolic link: its target does not exist"
+    return f"broken symbolic link: its target {target} does not exist"
 
 
 def _scan_folder(folder: Path, recursive: bool, found: set[Path], errors: list) -> None:
@@ -511,5 +554,7 @@ def _scan_folder(folder: Path, recursive: bool, found: set[Path], errors: list) 
                     _scan_folder(folder / entry.name, recursive, found, errors)
             elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in IMAGE_SUFFIXES:
                 found.add(folder / entry.name)
+            elif entry.is_symlink() and os.path.splitext(entry.name)[1].lower() in IMAGE_SUFFIXES and not os.path.exists(entry.path):
+                errors.append((folder / entry.name, _broken_link_reason(entry.path)))
         except OSError:
             continue

@@ -86,7 +86,7 @@ from typing import Any
 
 import numpy as np
 
-from restore.degrade import PAL_WIDTH, SQUARE_PIXEL_WIDTH
+from restore.pal import square_pixel_width
 
 __all__ = [
     "CODECS",
@@ -325,6 +325,8 @@ def _open_input(path: Path):
     import av
 
     if not path.exists():
+        if path.is_symlink():
+            raise VideoError(path, f"broken symbolic link: its target {os.readlink(path)} does not exist")
         raise VideoError(path, "no such file or directory")
     if path.is_dir():
         raise VideoError(path, "is a folder, not a video file")
@@ -339,7 +341,17 @@ def _open_input(path: Path):
     if not container.streams.video:
         container.close()
         raise VideoError(path, "has no video stream")
+    if _is_still_image_format(container.format.name):
+        container.close()
+        raise VideoError(path, "is a still image, not a video; restore it as an image instead")
     return container
+
+
+def _is_still_image_format(format_name: str) -> bool:
+    """FFmpeg's demuxers for single image files (``png_pipe``, ``jpeg_pipe``, ``image2``, ...):
+    FFmpeg opens a picture as a one-frame video, but it is not one."""
+    names = format_name.split(",")
+    return any(name.endswith("_pipe") or name in ("image2", "image2pipe") for name in names)
 
 
 def _ffmpeg_reason(error: Exception) -> str:
@@ -389,16 +401,23 @@ def _info(path: Path, container) -> VideoInfo:
 def _stream_duration(stream) -> float | None:
     """The video stream's own duration, seconds, as its container's header states it (MP4,
     MOV, AVI: the stream duration; Matroska: the per-track DURATION tag FFmpeg and
-    mkvmerge write); None when the header does not say."""
+    mkvmerge write); None when the header does not say.
+
+    Matroska's tag is the time the track *ends*, not its length: when the video starts
+    late (a muxer shifts everything by AAC's priming delay, 21 ms at 48 kHz, because
+    Matroska cannot store negative timestamps) the stream's start time is subtracted, so
+    a 75-frame clip is 75 frames, not 76."""
     if stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base)
     tag = (stream.metadata or {}).get("DURATION") or (stream.metadata or {}).get("duration")
     if tag:
         try:
             hours, minutes, seconds = tag.split(":")
-            return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+            end = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
         except ValueError:
             return None
+        start = float(stream.start_time * stream.time_base) if stream.start_time and stream.time_base else 0.0
+        return end - start if 0.0 < start < end else end
     return None
 
 
@@ -574,8 +593,11 @@ class _Run:
                                                       f"({_ffmpeg_reason(error)}); the file may be truncated or corrupt")
             if failure is None and not interrupted and self.frames_in == 0:
                 failure = VideoError(self.input_path, "no video frame could be decoded (truncated or corrupt file?)")
-            if (failure is None and not interrupted and self.max_frames is None and self.info.frames_certain
-                    and self.frames_in + max(_MISSING_FRAMES_TOLERANCE, _MISSING_FRAMES_SHARE * expected) < expected):
+            # With max_frames the run may stop early on purpose; the file must still hold
+            # the frames asked for (all of them when it is shorter than max_frames).
+            wanted = min(expected, self.max_frames) if expected and self.max_frames else expected
+            if (failure is None and not interrupted and self.info.frames_certain and wanted
+                    and self.frames_in + max(_MISSING_FRAMES_TOLERANCE, _MISSING_FRAMES_SHARE * wanted) < wanted):
                 failure = VideoError(self.input_path, f"the file ends early: {self.frames_in} of {expected} frames "
                                                       "could be decoded (truncated or corrupt)")
         except BaseException:
@@ -801,8 +823,7 @@ class _Run:
         self.width_in, self.height_in = first_frame.width, first_frame.height
         if self.height_in < 2 and self.mode != "frames":
             raise VideoError(self.input_path, "frames of one line have no fields")
-        # As restore.inference.pal_square_width (not imported: that module loads TensorFlow).
-        self.width_out = max(1, round(self.width_in * SQUARE_PIXEL_WIDTH / PAL_WIDTH)) if self.pal_aspect else self.width_in
+        self.width_out = square_pixel_width(self.width_in) if self.pal_aspect else self.width_in
         order_code = self.in_video.codec_context.field_order
         self.interlaced = bool(first_frame.interlaced_frame) or order_code in _FIELD_ORDER_TOP_FIRST
         if self.field_order != "auto":

@@ -86,6 +86,10 @@ def _videos_in(folder: Path, recursive: bool) -> list[Path]:
         try:
             mode = entry.stat(follow_symlinks=True).st_mode
         except OSError:
+            # A symbolic link to nothing: kept, so that probing it reports the missing
+            # target (a folder input never drops a video without a word).
+            if entry.is_symlink() and is_video_path(entry.name):
+                found.append(Path(entry.path))
             continue
         if stat.S_ISREG(mode) and is_video_path(entry.name):
             found.append(Path(entry.path))

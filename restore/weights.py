@@ -204,6 +204,10 @@ def read_config(path: Path) -> dict[str, Any]:
     preprocess = config.setdefault("preprocess", {})
     if not isinstance(preprocess, dict):
         raise ModelLoadError(f"{path}: 'preprocess' must be an object, got {type(preprocess).__name__}")
+    # JSON true/false only: a string such as "no" is truthy and would switch it on.
+    alignment = preprocess.get("line_alignment", False)
+    if not isinstance(alignment, bool):
+        raise ModelLoadError(f"{path}: preprocess.line_alignment must be true or false, got {alignment!r}")
     return config
 
 

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 import app
-from restore import PRESETS, DegradeSettings, degrade
+from restore import PRESETS, DegradeSettings, degrade, psnr, ssim
 from restore.degrade import FORM_OPTIONS, ORIGINAL_STRENGTH_NAMES, STRENGTH_NAMES
 from restore.degrade.artifacts import STAGES
 
@@ -369,6 +369,38 @@ def test_compare_sizes_differ_unless_resized(picture, tmp_path):
     assert 0.3 < ssim_value < 1.0 and np.isfinite(psnr_value) and heatmap.shape == rgb.shape
 
 
+@pytest.mark.parametrize("value", ["false", "no", "true", 0, 1])
+def test_checkbox_values_must_be_true_or_false(fake_model, picture, value):
+    # "false" and "no" are truthy strings: read as bools they turned PAL resizing on (issue 14).
+    path, rgb = picture
+    with pytest.raises(gr.Error, match=rf"pal_aspect must be true or false, got {value!r}"):
+        app.restore_image(path, value)
+    with pytest.raises(gr.Error, match=rf"pal_aspect must be true or false, got {value!r}"):
+        app.restore_batch([path], value)
+    with pytest.raises(gr.Error, match=rf"resize must be true or false, got {value!r}"):
+        app.compare_images(path, path, value)
+    assert fake_model.calls == 0
+    restored, _, _ = app.restore_image(path, np.bool_(False))
+    assert _read(restored).shape == rgb.shape
+    restored, _, _ = app.restore_image(path, None)  # an unset checkbox: off
+    assert _read(restored).shape == rgb.shape
+
+
+def test_compare_heat_map_is_bounded_and_the_scores_exact(tmp_path, monkeypatch):
+    # A 12-megapixel pair took 29 s and 3.2 GB for a full-size map (issue 14): the map is
+    # shown at most MAP_MAX_SIDE long, each pixel its block's mean SSIM; the scores use every pixel.
+    from restore.metrics import ssim_map
+
+    rgb = _image(130, 190, seed=5)
+    bad = degrade(rgb, PRESETS["default"], seed=2)
+    path_a, path_b = _png(tmp_path / "a.png", rgb), _png(tmp_path / "b.png", bad)
+    monkeypatch.setattr(app, "MAP_MAX_SIDE", 50)
+    ssim_value, psnr_value, heatmap = app.compare_images(path_a, path_b)
+    assert heatmap.shape == (33, 48, 3)  # factor 4: ceil(130/4) × ceil(190/4)
+    assert ssim_value == round(ssim(rgb, bad), 4) and psnr_value == round(psnr(rgb, bad), 2)
+    np.testing.assert_array_equal(heatmap, app.heatmap_colours(ssim_map(rgb, bad, max_side=50)))
+
+
 def test_ssim_heatmap_colours():
     rgb = _image()
     same = app.ssim_heatmap(rgb, rgb)
@@ -590,3 +622,120 @@ def test_api_study_and_batch(client, frame, corrupt):
     )
     assert len(gallery) == len(pngs) == 1 and _read(pngs[0]).shape == rgb.shape
     assert "Restored 1 of 2" in report and "broken.png" in report
+
+
+# ------------------------------------------------------------------ reliability (issue 14)
+def test_each_event_has_its_own_lane_and_the_queue_has_room():
+    # 50 concurrent /degrade used to fail ("Queue is full") behind the model's queue.
+    fns = {fn.api_name: fn for fn in app.demo.fns.values() if fn.api_name}
+    model = {"restore", "restore_batch", "study", "restore_video"}
+    assert {fns[name].concurrency_id for name in model} == {"model"}
+    assert {fns[name].concurrency_limit for name in model} == {1}
+    assert fns["degrade"].concurrency_id == "degrade" and fns["degrade"].concurrency_limit >= 2
+    assert fns["compare"].concurrency_id == "compare" and fns["compare"].concurrency_limit >= 1
+    assert app.demo._queue.max_size >= 20 + 50 + 5  # bench/load.py's largest burst, and more
+
+
+def test_gradio_keeps_its_cache_in_the_apps_work_folder():
+    from gradio.utils import get_upload_folder
+
+    assert Path(get_upload_folder()) == app._WORK_DIR
+    assert Path(app.demo.GRADIO_CACHE) == app._WORK_DIR
+    assert all(Path(component.GRADIO_CACHE) == app._WORK_DIR for component in app.demo.blocks.values())
+
+
+def test_api_results_are_stored_once(client, frame):
+    # Each result used to be written to the work folder and then copied by Gradio into its
+    # cache (a hash-named folder): two copies. Now the file served is the one the handler
+    # wrote, inside Gradio's cache (the work folder), and nothing else is made.
+    from gradio_client import Client, handle_file
+
+    api = Client(client.src, verbose=False, download_files=False)  # answers the server's paths
+    try:
+        before = set(app._WORK_DIR.rglob("*"))
+        restored, (slider_in, slider_out), download = api.predict(handle_file(str(frame[0])), False, api_name="/restore")
+        degraded, _ = api.predict(image=handle_file(str(frame[0])), grain=0.5, api_name="/degrade")
+        made = {path for path in set(app._WORK_DIR.rglob("*")) - before if path.is_file()}
+    finally:
+        api.close()
+
+    def served(value) -> Path:
+        return Path(value["path"] if isinstance(value, dict) else value.path)
+
+    outputs = app._WORK_DIR / "outputs"
+    assert served(restored) == served(download) == served(slider_out)
+    for path in (served(restored), served(slider_in), served(degraded)):
+        assert path.parent.parent == outputs and path.is_file(), path  # the handler's own file
+    names = sorted(path.name for path in made if outputs in path.parents)
+    assert names == ["frame_degraded.png", "frame_input.png", "frame_restored.png"]
+    # Besides those three, at most the upload was stored (once: a second upload of the same
+    # bytes finds it already there); no copy of any result.
+    assert {path.name for path in made if outputs not in path.parents} <= {"frame.png"}
+
+
+def test_api_true_false_values_are_checked(client, frame):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match=r"pal_aspect must be true or false, got 'false'"):
+        client.predict(handle_file(str(frame[0])), "false", api_name="/restore")
+    with pytest.raises(AppError, match=r"resize must be true or false, got 'no'"):
+        client.predict(handle_file(str(frame[0])), handle_file(str(frame[0])), "no", api_name="/compare")
+    restored, _, _ = client.predict(handle_file(str(frame[0])), False, api_name="/restore")
+    assert _read(restored).shape == frame[1].shape  # not widened
+
+
+def _call_raw(url: str, api_name: str, data: list) -> dict:
+    """POST to /gradio_api/call/<api_name> as any HTTP client would (no gradio_client
+    upload in between) and return the final event's JSON: {"event": ..., "data": ...}."""
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(f"{url}gradio_api/call/{api_name}", json.dumps({"data": data}).encode(),
+                                     {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        event_id = json.load(response)["event_id"]
+    with urllib.request.urlopen(f"{url}gradio_api/call/{api_name}/{event_id}", timeout=60) as response:
+        lines = response.read().decode().splitlines()
+    event = [line.split(": ", 1)[1] for line in lines if line.startswith("event: ")][-1]
+    payload = [line.split(": ", 1)[1] for line in lines if line.startswith("data: ")][-1]
+    return {"event": event, "data": json.loads(payload)}
+
+
+def test_api_refused_requests_give_a_plain_message_and_one_log_line(client, frame, capfd, caplog):
+    # Gradio's own checks (a value out of range, a wrong type, a path not uploaded) printed a
+    # full traceback each, and told the user "Could not preprocess input component at index 6".
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    image = handle_file(str(frame[0]))
+    capfd.readouterr()
+    caplog.set_level("WARNING", logger="vhs_restore.app")
+    refused = {
+        "jitter must be a number, got 'abc'": dict(image=image, jitter="abc", api_name="/degrade"),
+        "jitter: Value 2.0 is greater than maximum value 1.0": dict(image=image, jitter=2.0, api_name="/degrade"),
+        "seed: Value -3 is less than minimum value 0": dict(image=image, seed=-3, api_name="/study"),
+        "tint_hue must be a number, got [1, 2]": dict(image=image, tint_hue=[1, 2], api_name="/degrade"),
+    }
+    for message, call in refused.items():
+        with pytest.raises(AppError) as caught:
+            client.predict(**call)
+        assert message in str(caught.value)
+        assert "Could not preprocess" not in str(caught.value) and "index" not in str(caught.value)
+    raw = {
+        "not uploaded": ("restore", [{"path": "/etc/passwd", "meta": {"_type": "gradio.FileData"}}, False]),
+        "not in the expected form": ("restore", ["abc", False]),
+        "didn't receive enough input values": ("compare", [None]),
+    }
+    for message, (api_name, data) in raw.items():
+        result = _call_raw(client.src, api_name, data)
+        assert result["event"] == "error" and message in result["data"]["error"], result
+    records = [record.getMessage() for record in caplog.records if record.name == "vhs_restore.app"]
+    assert len(records) == len(refused) + len(raw), records
+    assert all(record.startswith("refused /") and "\n" not in record for record in records)
+    assert [record.split(":")[0] for record in records[:2]] == ["refused /degrade"] * 2
+    err = capfd.readouterr().err
+    assert "Traceback" not in err, err
+    # The app keeps working.
+    preview, _ = client.predict(image=image, api_name="/degrade")
+    assert _read(preview).shape == frame[1].shape

@@ -77,6 +77,30 @@ def test_bad_uploads_are_clear_errors(fake_model, tmp_path):
         app.restore_video_clip(str(fake), "weave")
 
 
+def test_a_truncated_clip_is_an_error_not_a_short_success(fake_model, tmp_path):
+    # The app passes max_frames, which used to skip the truncation check: half a 75-frame
+    # MKV came back as a 36-frame clip with no warning (issue 14).
+    whole = video.write_frames(tmp_path / "whole.mkv", [np.full((48, 64, 3), 8 * i, np.uint8) for i in range(30)],
+                               FPS, codec="ffv1").read_bytes()
+    half = tmp_path / "half.mkv"
+    half.write_bytes(whole[: len(whole) // 2])
+    outputs = app._WORK_DIR / "outputs"
+    before = set(outputs.rglob("*")) if outputs.is_dir() else set()
+    with pytest.raises(gr.Error, match=r"half\.mkv: the file ends early: \d+ of 30 frames could be decoded"):
+        app.restore_video_clip(str(half))
+    left = {path for path in set(outputs.rglob("*")) - before if path.is_file()}
+    assert not left, left  # the partial file is not kept where nobody can fetch it
+
+
+@pytest.mark.parametrize("name", ["frame.png", "frame.mp4"])
+def test_a_still_image_is_refused_as_a_clip(fake_model, tmp_path, name):
+    # A PNG (even one named .mp4) was accepted as a one-frame video.
+    path = tmp_path / name
+    cv2.imencode(".png", np.zeros((32, 32, 3), np.uint8))[1].tofile(str(path))
+    with pytest.raises(gr.Error, match=rf"{name}: is a still image, not a video"):
+        app.restore_video_clip(str(path))
+
+
 def test_the_video_event_has_its_api_name():
     names = {getattr(fn, "api_name", None) for fn in app.demo.fns.values()}
     assert "restore_video" in names

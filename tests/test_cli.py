@@ -187,3 +187,93 @@ def test_unreachable_hub_model_falls_back_to_the_bundled_one_with_a_message(tmp_
         assert message in result.stderr and "bundled model is missing too" in result.stderr
 
 
+
+
+# --------------------------------------------------------------------------- #
+# Reliability (issue 14)
+# --------------------------------------------------------------------------- #
+def test_bad_headers_are_reported_before_the_model_loads(tmp_path):
+    # Only bad inputs, and a model that cannot load: every input is reported from its
+    # header, and the model is never tried (it used to load first, about 5 s, and fail here).
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "notes.png").write_text("not an image\n")
+    save(tmp_path / "big.png", picture(120, 120))
+    result = run_cli(tmp_path / "empty.png", tmp_path / "notes.png", tmp_path / "big.png", "-o", tmp_path / "out",
+                     "--max-pixels", 1000, model=tmp_path / "no-such-model")
+    assert result.returncode == 1, result.stderr
+    errors = error_lines(result.stderr)
+    assert len(errors) == 3, result.stderr
+    assert any("empty.png" in line and "empty file" in line for line in errors)
+    assert any("big.png" in line and "more than the limit of 1,000" in line for line in errors)
+    assert "cannot load the model" not in result.stderr
+
+
+def test_no_empty_output_folder_when_every_input_fails(tmp_path, model_folder):
+    # corrupt.png passes the header check, so the folder is made and the model runs; nothing
+    # is written, and the folders this run made (out/ and its parent) are gone again.
+    whole = save(tmp_path / "whole.png", picture(40, 40)).read_bytes()
+    (tmp_path / "corrupt.png").write_bytes(whole[: len(whole) // 2])
+    (tmp_path / "empty.png").write_bytes(b"")
+    outdir = tmp_path / "new" / "out"
+    result = run_cli(tmp_path / "corrupt.png", tmp_path / "empty.png", "-o", outdir, model=model_folder)
+    assert result.returncode == 1, result.stderr
+    assert len(error_lines(result.stderr)) == 2, result.stderr
+    assert not (tmp_path / "new").exists()
+    # A folder that existed before is left alone, empty or not.
+    outdir.mkdir(parents=True)
+    result = run_cli(tmp_path / "empty.png", "-o", outdir, model=model_folder)
+    assert result.returncode == 1 and outdir.is_dir()
+
+
+def test_a_dangling_symlink_in_a_folder_is_reported(tmp_path, model_folder):
+    folder = tmp_path / "in"
+    save(folder / "good.png", picture(32, 32))
+    (folder / "gone.png").symlink_to(tmp_path / "deleted.png")
+    (folder / "gone.mkv").symlink_to(tmp_path / "deleted.mkv")
+    result = run_cli(folder, "-o", tmp_path / "out", model=model_folder)
+    assert result.returncode == 1, result.stderr
+    errors = error_lines(result.stderr)
+    assert len(errors) == 2, result.stderr
+    for name in ("gone.png", "gone.mkv"):
+        [line] = [line for line in errors if name in line]
+        assert "broken symbolic link" in line and "deleted" in line, line
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["good.png"]
+
+
+def test_ctrl_c_while_restoring_images_exits_130_with_one_clear_line(tmp_path, model_folder):
+    import signal
+    import time
+
+    from conftest import start_process
+
+    inputs = tmp_path / "in"
+    for index in range(400):
+        save(inputs / f"frame{index:03d}.png", picture(96, 128, seed=index % 7))
+    outdir = tmp_path / "out"
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("HF_", "VHS_"))}
+    environment.update({"TF_CPP_MIN_LOG_LEVEL": "2", "HF_HUB_OFFLINE": "1", "VHS_RESTORE_MODEL": str(model_folder)})
+    # start_process: SIGINT at its default in the child even when the tests run as a
+    # background job (which inherits SIGINT ignored; issue 16).
+    process = start_process([sys.executable, "-m", "restore", str(inputs), "-o", str(outdir)], cwd=REPOSITORY,
+                            env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        while not any(outdir.glob("frame*.png")) and time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"finished before it could be interrupted: {process.communicate()}")
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
+    [line] = [line for line in stderr.splitlines() if line.startswith("interrupted:")]
+    assert "of 400 images" in line and str(outdir) in line, line
+    written = sorted(outdir.iterdir())
+    assert 0 < len(written) < 400
+    assert all(path.name.startswith("frame") and path.suffix == ".png" for path in written)  # no temporary files
+    for path in written:
+        assert image_size(path) == (128, 96)  # whole PNGs only

@@ -23,6 +23,7 @@ from restore.images import (
     LoadedImage,
     decode_image_bytes,
     find_images,
+    probe_image,
     read_image,
     to_rgb_uint8,
     write_png,
@@ -437,6 +438,37 @@ def test_huge_header_refused_without_decoding(tmp_path, width, height):
     assert grown_kib < 100_000  # decoding 60 Mpx RGB alone would take 180 MB
 
 
+@pytest.mark.parametrize("max_pixels", [MAX_PIXELS, 1_000_000])
+def test_a_decompression_bomb_is_refused_with_the_tools_own_limit(tmp_path, max_pixels):
+    # 10 Gpx trips Pillow's own guard (twice its 89,478,485) before ours: the message must
+    # quote our limit, not Pillow's 178,956,970 (issue 14).
+    p = tmp_path / "bomb.png"
+    p.write_bytes(_png_claiming(100_000, 100_000))
+    for call in (lambda: read_image(p, max_pixels=max_pixels), lambda: probe_image(p, max_pixels=max_pixels),
+                 lambda: decode_image_bytes(p.read_bytes(), max_pixels=max_pixels)):
+        with pytest.raises(ImageError) as info:
+            call()
+        assert info.value.reason == f"too many pixels: 10,000,000,000, more than the limit of {max_pixels:,}"
+        assert "178" not in str(info.value)
+
+
+def test_probe_image_checks_the_header_without_decoding(tmp_path):
+    good = write_png(tmp_path / "good.png", _noise(12, 20))
+    assert probe_image(good) == (20, 12)
+    (tmp_path / "empty.png").write_bytes(b"")
+    (tmp_path / "text.png").write_text("hello")
+    big = tmp_path / "big.png"
+    big.write_bytes(_png_claiming(10_000, 6_000))
+    cases = {"empty.png": "empty file", "text.png": "not a recognised image", "missing.png": "no such file",
+             "big.png": f"more than the limit of {MAX_PIXELS:,}"}
+    for name, reason in cases.items():
+        with pytest.raises(ImageError, match=reason):
+            probe_image(tmp_path / name)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert probe_image(big, max_pixels=10**9) == (10_000, 6_000)  # header only: 180 MB never decoded
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before < 100_000
+
+
 # ----------------------------------------------------------------------- inputs never changed
 
 
@@ -547,6 +579,24 @@ def test_find_images_explicit_files_missing_paths_and_duplicates(mixed_folder):
     )
     assert files == sorted([mixed_folder / n for n in ["a.JPG", "b.png", "c.tiff", "notes.txt"]])
     assert errors == [(missing, "no such file or directory")]
+
+
+def test_find_images_reports_dangling_symlinks(mixed_folder, tmp_path):
+    # A link to nothing inside a folder used to be skipped without a word (issue 14).
+    (mixed_folder / "gone.png").symlink_to(tmp_path / "deleted.png")
+    (mixed_folder / "sub" / "gone.jpg").symlink_to(tmp_path / "deleted.jpg")
+    (mixed_folder / "notes-link.txt").symlink_to(tmp_path / "deleted.txt")  # not an image name: ignored
+    files, errors = find_images([mixed_folder], recursive=True)
+    assert mixed_folder / "gone.png" not in files
+    assert sorted(errors) == [
+        (mixed_folder / "gone.png", f"broken symbolic link: its target {tmp_path / 'deleted.png'} does not exist"),
+        (mixed_folder / "sub" / "gone.jpg", f"broken symbolic link: its target {tmp_path / 'deleted.jpg'} does not exist"),
+    ]
+    # Named explicitly, and when read.
+    files, errors = find_images([mixed_folder / "gone.png"])
+    assert files == [] and errors[0][1].startswith("broken symbolic link")
+    with pytest.raises(ImageError, match="broken symbolic link"):
+        read_image(mixed_folder / "gone.png")
 
 
 def test_image_suffixes():

@@ -233,6 +233,23 @@ def test_line_alignment_follows_config_and_override(tmp_path, monkeypatch, model
     assert calls == [(40, 56, 3)]
 
 
+def test_true_false_options_refuse_truthy_strings(restorer, model_folder):
+    # "false" and "no" are truthy: taken as bools they switched the option on (issue 14).
+    from restore.weights import load_generator, resolve_model
+
+    image = noisy_image(24, 32)
+    for value in ("false", "no", 1, None):
+        with pytest.raises(ValueError, match=r"pal_aspect must be True or False"):
+            restorer.restore(image, pal_aspect=value)
+    assert restorer.restore(image, pal_aspect=np.bool_(False)).shape == image.shape
+    model, config = load_generator(resolve_model(str(model_folder)))
+    with pytest.raises(ValueError, match=r"config preprocess\.line_alignment must be True or False, got 'no'"):
+        Restorer(model, {**config, "preprocess": {"line_alignment": "no"}})
+    with pytest.raises(ValueError, match=r"line_alignment must be True or False, got 'off'"):
+        Restorer(model, config, line_alignment="off")
+    assert Restorer(model, {**config, "preprocess": {"line_alignment": True}}).line_alignment is True
+
+
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
 def test_line_alignment_straightens_a_jittered_frame(model_folder, dtype):
     """Real time-base correction: a frame with black side borders whose lines wander."""

@@ -413,3 +413,71 @@ def test_ctrl_c_before_the_first_frame_leaves_nothing(clips, tmp_path):
         video.restore_video(clips["damaged"], tmp_path / "out.mkv", interrupted_at_once, progress=False)
     assert caught.value.report.output_path is None and "no output" in caught.value.describe()
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- #
+# Reliability (issue 14)
+# --------------------------------------------------------------------------- #
+def test_max_frames_does_not_hide_a_truncated_file(clips, tmp_path):
+    # The app always passes max_frames; a file that ends before the frames it asks for is
+    # truncated all the same (it used to come back as a short clip, no warning).
+    truncated = tmp_path / "truncated.mkv"
+    whole = clips["damaged"].read_bytes()
+    truncated.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(video.VideoError, match=rf"ends early: \d+ of {FRAMES} frames") as caught:
+        video.restore_video(truncated, tmp_path / "out.mkv", lambda rgb: rgb, progress=False, max_frames=250)
+    assert not (tmp_path / "out.mkv").exists()
+    assert caught.value.partial_path == tmp_path / "out.partial.mkv"
+    # Stopping at max_frames on purpose is no error, truncated file or not.
+    report = video.restore_video(truncated, tmp_path / "short.mkv", lambda rgb: rgb, progress=False, max_frames=3)
+    assert report.frames_in == 3 and stream_facts(tmp_path / "short.mkv")["frames"] == 3
+
+
+def remux(source: Path, target: Path) -> Path:
+    """Copy every stream of ``source`` into ``target`` (another container), as ``ffmpeg -c copy``."""
+    with av.open(str(source)) as inp, av.open(str(target), "w") as out:
+        streams = {stream.index: out.add_stream_from_template(stream) for stream in inp.streams}
+        for packet in inp.demux():
+            if packet.dts is None:
+                continue
+            packet.stream = streams[packet.stream.index]
+            out.mux(packet)
+    return target
+
+
+def test_a_matroska_clip_whose_video_starts_late_counts_its_frames_right(clips, tmp_path):
+    # H.264 + AAC copied from MP4 into Matroska: the muxer shifts the picture by AAC's priming
+    # delay (21 ms), and the track's DURATION tag is where it ends. The clip has 12 frames,
+    # not round(12.5) = 13 (or 76 for a 75-frame clip, as the issue saw).
+    mkv = remux(clips["mp4"], tmp_path / "capture.mkv")
+    with av.open(str(mkv)) as container:
+        assert container.streams.video[0].start_time > 0  # the set-up really starts late
+    info = video.probe_video(mkv)
+    assert info.frames == FRAMES and info.frames_certain
+    whole = mkv.read_bytes()
+    (tmp_path / "half.mkv").write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(video.VideoError, match=rf"of {FRAMES} frames could be decoded"):
+        video.restore_video(tmp_path / "half.mkv", tmp_path / "out.mkv", lambda rgb: rgb, progress=False)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".jpg"])
+def test_a_still_image_is_not_a_video(tmp_path, suffix):
+    # FFmpeg opens a picture as a one-frame "video"; the app took a PNG as a 1-frame clip.
+    path = tmp_path / f"frame{suffix}"
+    cv2.imwrite(str(path), clean_frames(1)[0][:, :, ::-1])
+    with pytest.raises(video.VideoError, match=r"is a still image, not a video; restore it as an image"):
+        video.probe_video(path)
+    with pytest.raises(video.VideoError, match="still image"):
+        video.restore_video(path, tmp_path / "out.mkv", lambda rgb: rgb, progress=False)
+
+
+def test_a_dangling_symlink_to_a_video_is_reported(tmp_path):
+    from restore import video_cli
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "gone.mkv").symlink_to(tmp_path / "deleted.mkv")
+    videos, others = video_cli.split_inputs([folder])
+    assert videos == [folder / "gone.mkv"] and others == [folder]
+    with pytest.raises(video.VideoError, match=rf"broken symbolic link: its target {tmp_path / 'deleted.mkv'} does not exist"):
+        video.probe_video(folder / "gone.mkv")
