@@ -619,3 +619,19 @@ def test_learning_rate_warms_up_then_decays_to_the_final_rate():
     assert rate(100) == pytest.approx(1e-3, rel=1e-3)
     assert 5e-5 < rate(550) < 1e-3 and rate(550) == pytest.approx((1e-3 + 5e-5) / 2, rel=0.01)
     assert rate(1000) == pytest.approx(5e-5, rel=1e-3) and rate(5000) == pytest.approx(5e-5, rel=1e-3)
+
+
+def test_identity_pairs_weigh_more_in_the_l1_loss():
+    from train.pix2pix import weighted_l1
+
+    clean = np.full((2, 8, 8, 3), 0.5, np.float32)
+    degraded = clean.copy()
+    degraded[1] += 0.2  # pair 0 is an identity pair, pair 1 is damaged
+    restored = clean.copy()
+    restored[0] += 0.1  # error 0.1 on the identity pair
+    restored[1] += 0.3  # error 0.3 on the damaged one
+    assert float(weighted_l1(degraded, clean, restored, 1.0)) == pytest.approx(0.2, abs=1e-6)  # plain mean
+    assert float(weighted_l1(degraded, clean, restored, 3.0)) == pytest.approx((3 * 0.1 + 0.3) / 4, abs=1e-6)
+    assert float(weighted_l1(degraded, clean, restored, 0.0)) == pytest.approx(0.3, abs=1e-6)
+    with pytest.raises(ValueError, match="loss weights"):
+        Pix2Pix(build_generator(GENERATOR_CONFIGS["tiny"])).compile(keras.optimizers.Adam(), identity_weight=-1.0)

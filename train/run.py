@@ -173,7 +173,7 @@ def build_pix2pix(config: TrainConfig, learning_rate, *, mixed: bool, xla: bool)
     model = Pix2Pix(generator, discriminator)
     model.compile(
         generator_optimizer, discriminator_optimizer,
-        l1_weight=config.l1_weight, ssim_weight=config.ssim_weight, gan_weight=config.gan_weight,
+        l1_weight=config.l1_weight, ssim_weight=config.ssim_weight, gan_weight=config.gan_weight, identity_weight=config.identity_weight,
         jit_compile=xla,
     )
     return model
