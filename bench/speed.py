@@ -1,6 +1,6 @@
 """Restoration speed: the shipped generator against the seed-size pix2pix generator.
 
-    python bench/speed.py [--runs 10] [--skip-large]
+    python bench/speed.py [--runs 10] [--skip-large] [--model SRC]
 
 Prints, measured side by side (interleaved runs) on the same degraded 768×576 frame through the same engine
 (`restore.inference.Restorer`, so padding and colour conversion are included): the median
@@ -76,9 +76,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=10, help="timed runs per model after warm-up (median)")
     parser.add_argument("--skip-large", action="store_true", help="skip the 4000×3000 tiled measurement")
+    parser.add_argument("--model", help="time this model source instead of the bundled checkpoint (e.g. a training run's folder)")
     args = parser.parse_args()
 
-    if (BUNDLED_FOLDER / WEIGHTS_NAME).is_file():
+    if args.model:
+        shipped = load_restorer(args.model)
+        shipped_name = args.model
+    elif (BUNDLED_FOLDER / WEIGHTS_NAME).is_file():
         shipped = load_restorer(str(BUNDLED_FOLDER))
         shipped_name = "shipped (checkpoints/)"
     else:
