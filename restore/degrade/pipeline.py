@@ -8,6 +8,7 @@ when ``settings.shuffle_order``), adds the optional second pass, and converts ba
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -15,9 +16,20 @@ from restore.degrade.artifacts import ARTIFACT_NAMES, SECOND_PASS_ARTIFACTS, STA
 from restore.degrade.frame import Frame, check_rgb, check_rng, check_strength, to_frame, to_rgb
 from restore.degrade.settings import PRESETS, DegradeSettings
 
-# One seed per artifact (drawn in this fixed order, whatever is switched on), then the
-# seeds of the shuffled order and of the second pass.
-_SEED_COUNT = len(ARTIFACT_NAMES) + 2
+@dataclass(frozen=True)
+class Seeds:
+    """The seeds of one `degrade` call or one clip: one per artifact (drawn in a fixed
+    order, whatever is switched on, so each artifact's randomness is its own), then the
+    shuffled order's and the second pass's."""
+
+    artifacts: dict[str, int]
+    order: int
+    second_pass: int
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator) -> "Seeds":
+        values = [int(value) for value in rng.integers(2**63, size=len(ARTIFACT_NAMES) + 2)]
+        return cls(dict(zip(ARTIFACT_NAMES, values)), values[-2], values[-1])
 
 
 def check_settings(settings) -> DegradeSettings:
@@ -64,13 +76,12 @@ def degrade(rgb: np.ndarray, settings: DegradeSettings | None = None, seed: int 
         return rgb.copy()
     # One child generator per artifact keeps each artifact's randomness independent of
     # which others are switched on, so a slider changes only its own artifact.
-    seeds = rng.integers(2**63, size=_SEED_COUNT)
-    artifact_seeds = dict(zip(ARTIFACT_NAMES, seeds))
+    seeds = Seeds.draw(rng)
     frame = to_frame(rgb)
-    for name in plan(settings, np.random.default_rng(seeds[-2])):
-        frame = apply_artifact(frame, name, getattr(settings, name), np.random.default_rng(artifact_seeds[name]), settings)
+    for name in plan(settings, np.random.default_rng(seeds.order)):
+        frame = apply_artifact(frame, name, getattr(settings, name), np.random.default_rng(seeds.artifacts[name]), settings)
     if settings.second_pass > 0:
-        second_rng = np.random.default_rng(seeds[-1])
+        second_rng = np.random.default_rng(seeds.second_pass)
         for name, strength in second_pass_plan(settings.second_pass, second_rng):
             frame = apply_artifact(frame, name, strength, second_rng, settings)
     return to_rgb(frame)

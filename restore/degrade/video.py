@@ -14,9 +14,9 @@ import math
 
 import numpy as np
 
-from restore.degrade.artifacts import ARTIFACT_NAMES, TABLE, drifted
+from restore.degrade.artifacts import TABLE, drifted
 from restore.degrade.frame import check_rgb, to_frame, to_rgb
-from restore.degrade.pipeline import check_settings, plan, second_pass_plan
+from restore.degrade.pipeline import Seeds, check_settings, plan, second_pass_plan
 from restore.degrade.settings import DegradeSettings
 
 # A drifting parameter is a convex mix of this many draws, with weights that are smooth
@@ -49,11 +49,11 @@ class VideoDegrader:
         self.settings = settings
         self.seed = int(seed)
         self.fps = fps
-        seeds = [int(s) for s in np.random.default_rng(self.seed).integers(2**63, size=len(ARTIFACT_NAMES) + 2)]
-        self._artifact_seeds = dict(zip(ARTIFACT_NAMES, seeds))
-        self._order = plan(settings, np.random.default_rng(seeds[-2]))  # fixed for the clip
-        self._second_pass = second_pass_plan(settings.second_pass, np.random.default_rng(seeds[-1])) if settings.second_pass > 0 else []
-        self._second_seed = seeds[-1]
+        seeds = Seeds.draw(np.random.default_rng(self.seed))
+        self._artifact_seeds = seeds.artifacts
+        self._order = plan(settings, np.random.default_rng(seeds.order))  # fixed for the clip
+        self._second_pass = second_pass_plan(settings.second_pass, np.random.default_rng(seeds.second_pass)) if settings.second_pass > 0 else []
+        self._second_seed = seeds.second_pass
 
     def drift_weights(self, name: str, time: float) -> np.ndarray:
         """The weights (summing to 1) of artifact ``name``'s drift anchors at ``time`` s."""
