@@ -21,17 +21,24 @@ from __future__ import annotations
 import io
 import os
 import re
-import secrets
 import stat
 import warnings
-from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable
 
 import cv2
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from restore.deep_colour import (
+    decode_16bit_colour,
+    exif_upright,
+    grey_to_16bit,
+    is_16bit_colour,
+    reduce_16_to_8,
+)
+from restore.files import broken_link_reason, find_files, write_bytes_atomically
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -149,7 +156,7 @@ def _open_file(path: Path) -> BinaryIO:
     try:
         st = path.stat()
     except FileNotFoundError:
-        reason = _broken_link_reason(path) if path.is_symlink() else "no such file or directory"
+        reason = broken_link_reason(path) if path.is_symlink() else "no such file or directory"
         raise ImageError(path, reason) from None
     except PermissionError:
         raise ImageError(path, "permission denied") from None
@@ -221,7 +228,7 @@ def _decode(
     with img:
         width, height = img.size
         _check_size(label, width, height, max_pixels)
-        colour16 = _is_16bit_colour(img)  # must look at img.tile before load() clears it
+        colour16 = is_16bit_colour(img)  # must look at img.tile before load() clears it
         orientation = _orientation(img)
         try:
             img.load()
@@ -230,78 +237,21 @@ def _decode(
 
         rgb16 = alpha = None
         if colour16:
-            rgb16, alpha = _decode_16bit_colour(whole_file(), (height, width))
+            rgb16, alpha = decode_16bit_colour(whole_file(), (height, width))
         if rgb16 is None and img.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
-            rgb16 = _grey_to_16bit(np.asarray(img))
+            rgb16 = grey_to_16bit(np.asarray(img))
         if rgb16 is not None:
-            rgb = _reduce_16_to_8(rgb16)
+            if orientation != 1:
+                exif = img.getexif().tobytes()
+                rgb16 = exif_upright(rgb16, exif)
+                alpha = exif_upright(alpha, exif) if alpha is not None else None
+            rgb = reduce_16_to_8(rgb16)
             bit_depth = 16
         else:
-            rgb, alpha = _pillow_to_rgb8(img, label)
+            rgb, alpha = _pillow_to_rgb8(ImageOps.exif_transpose(img) if orientation != 1 else img, label)
             bit_depth = 8
 
-    rgb = _orient(rgb, orientation)
-    rgb16 = _orient(rgb16, orientation) if rgb16 is not None else None
-    alpha = _orient(alpha, orientation) if alpha is not None else None
     return LoadedImage(rgb=rgb, alpha=alpha, bit_depth=bit_depth, path=None, rgb16=rgb16)
-
-
-def _is_16bit_colour(img: Image.Image) -> bool:
-    """True when Pillow would truncate a 16-bit colour (or grey+alpha) image to 8 bits."""
-    if img.mode not in ("RGB", "RGBA", "LA"):
-        return False
-    for tile in img.tile or ():
-        args = tile[3] if len(tile) > 3 else None
-        if isinstance(args, str):
-            rawmode = args
-        else:
-            rawmode = args[0] if isinstance(args, tuple) and args else ""
-        if isinstance(rawmode, str) and ";16" in rawmode:
-            return True
-        if tile[0] == "ppm" and isinstance(args, tuple) and len(args) > 1 and args[1] > 255:
-            return True
-    return False
-
-
-def _decode_16bit_colour(data: bytes, shape: tuple[int, int]):
-    """OpenCV keeps all 16 bits. Returns (rgb16, alpha16) or (None, None) to fall back to Pillow."""
-    arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
-    if arr is None or arr.dtype != np.uint16 or arr.shape[:2] != shape:
-        return None, None
-    alpha = None
-    if arr.ndim == 2:
-        rgb16 = np.repeat(arr[:, :, None], 3, axis=2)
-    elif arr.shape[2] == 2:
-        rgb16 = np.repeat(arr[:, :, :1], 3, axis=2)
-        alpha = arr[:, :, 1].copy()
-    elif arr.shape[2] == 3:
-        rgb16 = arr[:, :, ::-1].copy()
-    elif arr.shape[2] == 4:
-        rgb16 = arr[:, :, 2::-1].copy()
-        alpha = arr[:, :, 3].copy()
-    else:
-        return None, None
-    return np.ascontiguousarray(rgb16), alpha
-
-
-def _grey_to_16bit(grey: np.ndarray) -> np.ndarray:
-    """Pillow's 16/32-bit integer or float greyscale -> uint16 H×W×3.
-
-    Integers are clipped to 0..65535; floats in [0, 1] are scaled to 0..65535, other floats clipped.
-    """
-    if grey.dtype.kind == "f":
-        grey = np.nan_to_num(grey.astype(np.float64), nan=0.0, posinf=65535.0, neginf=0.0)
-        if grey.size and grey.min() >= 0.0 and grey.max() <= 1.0:
-            grey = grey * 65535.0
-        grey = np.rint(np.clip(grey, 0, 65535))
-    else:
-        grey = np.clip(grey.astype(np.int64), 0, 65535)
-    return np.repeat(grey.astype(np.uint16)[:, :, None], 3, axis=2)
-
-
-def _reduce_16_to_8(a16: np.ndarray) -> np.ndarray:
-    """uint16 0..65535 -> uint8 0..255 with exact rounding: round(x / 257) (no ties occur)."""
-    return ((a16.astype(np.uint32) + 128) // 257).astype(np.uint8)
 
 
 def _pillow_to_rgb8(img: Image.Image, label: object):
@@ -330,25 +280,6 @@ def _orientation(img: Image.Image) -> int:
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
-def _orient(a: np.ndarray, orientation: int) -> np.ndarray:
-    """Apply an EXIF orientation (1..8) to an H×W or H×W×C array, as ImageOps.exif_transpose."""
-    if orientation == 2:
-        a = a[:, ::-1]
-    elif orientation == 3:
-        a = a[::-1, ::-1]
-    elif orientation == 4:
-        a = a[::-1]
-    elif orientation == 5:
-        a = a.swapaxes(0, 1)
-    elif orientation == 6:
-        a = np.rot90(a, -1)
-    elif orientation == 7:
-        a = np.rot90(a, 2).swapaxes(0, 1)
-    elif orientation == 8:
-        a = np.rot90(a, 1)
-    return np.ascontiguousarray(a)
-
-
 # ---------------------------------------------------------------------------------- normalising
 
 
@@ -375,7 +306,7 @@ def to_rgb_uint8(array) -> np.ndarray:
     elif a.dtype == np.bool_:
         out = a.astype(np.uint8) * np.uint8(255)
     elif a.dtype == np.uint16:
-        out = _reduce_16_to_8(a)
+        out = reduce_16_to_8(a)
     elif kind == "f":
         f = a.astype(np.float32) if a.dtype.itemsize < 4 else a
         if not np.isfinite(f).all():
@@ -447,114 +378,20 @@ def write_png(
         data = buf.tobytes()
     else:
         if alpha is not None:
-            a8 = alpha if alpha.dtype == np.uint8 else _reduce_16_to_8(alpha)
+            a8 = alpha if alpha.dtype == np.uint8 else reduce_16_to_8(alpha)
             img = Image.fromarray(np.dstack([rgb8, a8]), "RGBA")
         else:
             img = Image.fromarray(rgb8, "RGB")
         out = io.BytesIO()
         img.save(out, format="PNG")
         data = out.getvalue()
-    _atomic_write(path, data)
-    return path
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    folder = path.parent
-    # O_EXCL with a random hidden name (not NamedTemporaryFile) so the file gets the usual
-    # umask-derived permissions instead of 0600, and folder scans skip it.
-    for _ in range(100):
-        tmp = folder / f".{path.name}.{secrets.token_hex(6)}.tmp"
-        try:
-            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-            fd = os.open(tmp, flags, 0o666)
-            break
-        except FileExistsError:
-            continue
-    else:  # pragma: no cover - 100 collisions of 48 random bits
-        raise FileExistsError(f"{path}: could not create a temporary file in {folder}")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(folder)
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename durable (POSIX); best effort, silently skipped where unsupported."""
-    if os.name != "posix":
-        return
-    with suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    return write_bytes_atomically(path, data)
 
 
 # ------------------------------------------------------------------------------------- scanning
 
 
-def find_images(
-    paths: list[Path], recursive: bool = False
-) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Expand files and folders into (sorted unique image files, [(path, reason), ...] errors).
-
-    A file named explicitly is kept whatever its suffix (:func:`read_image` judges it). A folder
-    contributes its regular files whose lowercase suffix is in :data:`IMAGE_SUFFIXES`, skipping
-    hidden entries (names starting with "."); with ``recursive`` its non-hidden subfolders too
-    (symlinked folders are not followed). Missing paths give (path, "no such file or directory");
-    a symbolic link to nothing, named or found in a folder with an image suffix, gives (path,
-    "broken symbolic link: ..."): a missing input is always reported, never skipped silently.
-    """
-    found: set[Path] = set()
-    errors: list[tuple[Path, str]] = []
-    for p in paths:
-        p = Path(p)
-        try:
-            st = p.stat()
-        except FileNotFoundError:
-            errors.append((p, _broken_link_reason(p) if p.is_symlink() else "no such file or directory"))
-            continue
-        except OSError as exc:
-            errors.append((p, exc.strerror or str(exc)))
-            continue
-        if stat.S_ISDIR(st.st_mode):
-            _scan_folder(p, recursive, found, errors)
-        else:
-            found.add(p)
-    return sorted(found), errors
-
-
-def _broken_link_reason(path: str | os.PathLike) -> str:
-    try:
-        target = os.readlink(path)
-    except OSError:
-        return "broken symbolic link: its target does not exist"
-    return f"broken symbolic link: its target {target} does not exist"
-
-
-def _scan_folder(folder: Path, recursive: bool, found: set[Path], errors: list) -> None:
-    try:
-        entries = list(os.scandir(folder))
-    except OSError as exc:
-        errors.append((folder, exc.strerror or str(exc)))
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        try:
-            if entry.is_dir(follow_symlinks=False):
-                if recursive:
-                    _scan_folder(folder / entry.name, recursive, found, errors)
-            elif entry.is_file() and os.path.splitext(entry.name)[1].lower() in IMAGE_SUFFIXES:
-                found.add(folder / entry.name)
-            elif entry.is_symlink() and os.path.splitext(entry.name)[1].lower() in IMAGE_SUFFIXES and not os.path.exists(entry.path):
-                errors.append((folder / entry.name, _broken_link_reason(entry.path)))
-        except OSError:
-            continue
+def find_images(paths: list[Path], recursive: bool = False) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Expand files and folders into (sorted unique image files, [(path, reason), ...] errors):
+    :func:`restore.files.find_files` with the suffixes in :data:`IMAGE_SUFFIXES`."""
+    return find_files(paths, IMAGE_SUFFIXES, recursive)

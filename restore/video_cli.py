@@ -14,12 +14,11 @@ the command with status 130.
 from __future__ import annotations
 
 import argparse
-import os
-import stat
 from collections.abc import Callable
 from pathlib import Path
 
 from restore.cli_common import SKIP, WRITE, plan_output
+from restore.files import scan_folder
 from restore.video import CODECS, DEFAULT_CODEC, VIDEO_SUFFIXES, is_video_path
 
 EXIT_INTERRUPTED = 130
@@ -75,27 +74,11 @@ def split_inputs(paths: list[Path], recursive: bool = False) -> tuple[list[Path]
 
 
 def _videos_in(folder: Path, recursive: bool) -> list[Path]:
-    found = []
-    try:
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except OSError:
-        return found  # the image scan reports an unreadable folder
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        try:
-            mode = entry.stat(follow_symlinks=True).st_mode
-        except OSError:
-            # A symbolic link to nothing: kept, so that probing it reports the missing
-            # target (a folder input never drops a video without a word).
-            if entry.is_symlink() and is_video_path(entry.name):
-                found.append(Path(entry.path))
-            continue
-        if stat.S_ISREG(mode) and is_video_path(entry.name):
-            found.append(Path(entry.path))
-        elif recursive and stat.S_ISDIR(mode) and not entry.is_symlink():
-            found.extend(_videos_in(Path(entry.path), recursive))
-    return found
+    scan = scan_folder(folder, VIDEO_SUFFIXES, recursive)
+    # A symbolic link to nothing is kept, so that probing it reports the missing target (a
+    # folder input never drops a video without a word); the image scan of the same folder
+    # reports a folder that cannot be listed.
+    return scan.files + [link for link, _ in scan.broken_links]
 
 
 def restore_videos(

@@ -31,6 +31,7 @@ from typing import Any
 
 __all__ = [
     "BUNDLED_FOLDER",
+    "CARD_NAME",
     "CONFIG_NAME",
     "ENVIRONMENT_VARIABLE",
     "FORMAT",
@@ -45,10 +46,10 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# The same names `train.export` writes; repeated here so that inference does not import
-# the training package.
+# The model folder's format, one home: `train.export` writes what this module reads.
 WEIGHTS_NAME = "generator.weights.h5"
 CONFIG_NAME = "config.json"
+CARD_NAME = "MODEL_CARD.md"
 FORMAT = "vhs-restore-generator"
 FORMAT_VERSION = 1
 

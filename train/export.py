@@ -9,30 +9,13 @@ mid-export never leaves a half-written model.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import keras
 
-WEIGHTS_NAME = "generator.weights.h5"
-CONFIG_NAME = "config.json"
-CARD_NAME = "MODEL_CARD.md"
-FORMAT = "vhs-restore-generator"
-FORMAT_VERSION = 1
-
-
-def _atomic_write(path: Path, write) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        write(temporary)
-        os.chmod(temporary, 0o644)  # mkstemp makes owner-only files; a model is for sharing
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+from restore.files import write_atomically
+from restore.weights import CARD_NAME, CONFIG_NAME, FORMAT, FORMAT_VERSION, WEIGHTS_NAME
 
 
 def export_model(folder: Path, generator: keras.Model, config: dict[str, Any], card: str) -> Path:
@@ -42,16 +25,10 @@ def export_model(folder: Path, generator: keras.Model, config: dict[str, Any], c
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     config = {"format": FORMAT, "format_version": FORMAT_VERSION, **config}
-    # Keras insists on the .weights.h5 suffix, so the temporary name keeps it.
-    weights = folder / WEIGHTS_NAME
-    temporary = folder / f".partial-{os.getpid()}.weights.h5"
-    try:
-        generator.save_weights(temporary)
-        os.replace(temporary, weights)
-    finally:
-        temporary.unlink(missing_ok=True)
-    _atomic_write(folder / CONFIG_NAME, lambda p: Path(p).write_text(json.dumps(config, indent=2) + "\n"))
-    _atomic_write(folder / CARD_NAME, lambda p: Path(p).write_text(card))
+    # The temporary name ends in .weights.h5, as Keras insists.
+    write_atomically(folder / WEIGHTS_NAME, generator.save_weights)
+    write_atomically(folder / CONFIG_NAME, lambda path: path.write_text(json.dumps(config, indent=2) + "\n"))
+    write_atomically(folder / CARD_NAME, lambda path: path.write_text(card))
     return folder
 
 
