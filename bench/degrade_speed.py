@@ -18,20 +18,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
-
-TARGET_MS = 25.0
-WIDTH, HEIGHT = 720, 576
-RANDOM_SEEDS = 5
-
 import time
 
 import cv2
 import numpy as np
 from skimage import data
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from restore.degrade import (  # noqa: E402
+from restore.degrade import (
     ARTIFACT_NAMES,
     ARTIFACTS,
     FORM_ARTIFACT,
@@ -41,7 +34,11 @@ from restore.degrade import (  # noqa: E402
     degrade,
     random_settings,
 )
-from restore.degrade.frame import tune_allocator_for_frames  # noqa: E402
+from restore.degrade.frame import tune_allocator_for_frames
+
+TARGET_MS = 25.0
+WIDTH, HEIGHT = 720, 576
+RANDOM_SEEDS = 5
 
 
 def _frame() -> np.ndarray:

@@ -31,10 +31,10 @@ import cv2
 import numpy as np
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from bench.heldout_damage import FAMILIES, SETS  # noqa: E402
+from heldout_damage import FAMILIES, SETS  # noqa: E402 (a sibling script: its folder is on sys.path)
+
 from restore import load_restorer, psnr, ssim  # noqa: E402
 from restore.images import find_images, read_image  # noqa: E402
 

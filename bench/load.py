@@ -47,7 +47,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
 
 HOST = "127.0.0.1"  # the only address this script ever talks to
 START_TIMEOUT_S = 300
@@ -170,8 +169,7 @@ def make_inputs(folder: Path) -> dict[str, Path]:
     import numpy as np
     from skimage import data
 
-    from restore import PRESETS, degrade
-    from restore import video
+    from restore import PRESETS, degrade, video
     from restore.images import write_png
 
     def pal(picture):

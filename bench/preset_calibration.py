@@ -17,7 +17,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from restore import PRESETS, degrade, psnr, ssim  # noqa: E402
 from restore.images import read_image  # noqa: E402
 from train.pairs import list_images  # noqa: E402

@@ -21,13 +21,20 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from restore import PRESETS, DegradeSettings, degrade, load_restorer, psnr, random_settings, ssim  # noqa: E402
+from restore import (  # noqa: E402
+    PRESETS,
+    DegradeSettings,
+    degrade,
+    load_restorer,
+    psnr,
+    random_settings,
+    ssim,
+)
+from restore.figures import image_grid  # noqa: E402
 from restore.images import read_image  # noqa: E402
 from train.pairs import list_images  # noqa: E402
-from train.run import image_grid  # noqa: E402
 
 CASES = {
     "default": lambda rng: PRESETS["default"],

@@ -34,11 +34,16 @@ import tensorflow as tf
 from skimage import data as samples
 
 from restore import PRESETS, DegradeSettings, degrade, psnr
-from restore.model import GENERATOR_CONFIGS, DiscriminatorConfig, build_discriminator, build_generator
+from restore.model import (
+    GENERATOR_CONFIGS,
+    DiscriminatorConfig,
+    build_discriminator,
+    build_generator,
+)
 from train.export import CARD_NAME, CONFIG_NAME, WEIGHTS_NAME, push_to_hub
 from train.pairs import FAMILIES, PairSettings, list_images, make_pair
 from train.pix2pix import Pix2Pix
-from train.run import TrainConfig, image_grid, train
+from train.run import TrainConfig, train
 
 ROOT = Path(__file__).resolve().parents[1]
 SUBPROCESS_TIMEOUT = 240  # seconds; each run takes ~10-30 s on two busy cores
@@ -345,17 +350,6 @@ def test_train_writes_model_folder_despite_bad_files(trained):
         assert math.isfinite(validation[name]), name
     card = (out / CARD_NAME).read_text()
     assert "Steps: 4" in card and "| restored |" in card
-
-
-def test_image_grid_scales_rows_and_fills_gaps():
-    wide = np.zeros((20, 40, 3), np.uint8)  # scaled to 10×20
-    square = np.full((30, 30, 3), 7, np.uint8)  # scaled to 10×10
-    grid = image_grid([(wide, wide), (square,)], height=10, gap=2, fill=255)
-    # Row 1: two 14×24 cells; row 2: one 14×14 cell padded on the right to 48.
-    assert grid.shape == (28, 48, 3) and grid.dtype == np.uint8
-    assert (grid[0] == 255).all() and (grid[2:12, 2:22] == 0).all() and (grid[2:12, 26:46] == 0).all()
-    assert (grid[16:26, 2:12] == 7).all() and (grid[14:28, 14:] == 255).all()
-    assert image_grid([(wide,)], height=10).shape == (10, 20, 3)  # no gap by default
 
 
 def test_exported_folder_restores_odd_size_image(trained):

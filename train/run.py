@@ -26,8 +26,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from restore.metrics import psnr, ssim
+from restore.figures import image_grid
 from restore.inference import Restorer
+from restore.metrics import psnr, ssim
 from restore.model import DiscriminatorConfig, build_discriminator, build_generator
 from train.config import TrainConfig
 from train.export import export_model, model_card, push_to_hub
@@ -68,18 +69,6 @@ def learning_rate_schedule(config: TrainConfig, total_steps: int) -> keras.optim
         alpha=config.final_learning_rate / config.learning_rate,
         warmup_target=config.learning_rate, warmup_steps=warmup,
     )
-
-
-def image_grid(rows: list[tuple[np.ndarray, ...]], height: int = 160, gap: int = 0, fill: int = 0) -> np.ndarray:
-    """Stack rows of uint8 RGB images (e.g. degraded | restored | clean), each scaled to
-    ``height``, with ``gap`` pixels of grey level ``fill`` around every image; shorter
-    rows are padded on the right with ``fill``."""
-    lines = []
-    for images in rows:
-        scaled = [cv2.resize(image, (round(image.shape[1] * height / image.shape[0]), height), interpolation=cv2.INTER_AREA) for image in images]
-        lines.append(np.concatenate([np.pad(image, ((gap, gap), (gap, gap), (0, 0)), constant_values=fill) for image in scaled], axis=1))
-    width = max(line.shape[1] for line in lines)
-    return np.concatenate([np.pad(line, ((0, 0), (0, width - line.shape[1]), (0, 0)), constant_values=fill) for line in lines], axis=0)
 
 
 class Validation(keras.callbacks.Callback):
