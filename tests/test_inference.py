@@ -25,7 +25,6 @@ from restore.model import GENERATOR_CONFIGS  # noqa: E402
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 BUNDLED_WEIGHTS = REPOSITORY / "checkpoints" / "generator.weights.h5"
-needs_bundled = pytest.mark.skipif(not BUNDLED_WEIGHTS.is_file(), reason="bundled checkpoint not shipped yet")
 
 TILE, OVERLAP = 128, 32
 
@@ -329,13 +328,3 @@ def test_large_image_restores_in_bounded_memory(model_folder):
     assert result.returncode == 0, result.stderr[-2000:]
     peak_kib = int(result.stdout.strip().splitlines()[-1])
     assert peak_kib < 2 * 1024 * 1024, f"peak RSS {peak_kib / 1024:.0f} MiB"
-
-
-@needs_bundled
-def test_bundled_checkpoint_loads_and_restores(monkeypatch):
-    monkeypatch.delenv("VHS_RESTORE_MODEL", raising=False)
-    bundled = load_restorer()
-    assert "bundled" in bundled.description and bundled.fallback_reason is None
-    frame = noisy_image(90, 130)
-    restored = bundled.restore(frame)
-    assert restored.shape == frame.shape and restored.dtype == np.uint8
