@@ -41,6 +41,7 @@ import numpy as np
 
 from restore.images import MAX_PIXELS, read_image, write_png
 from restore.model import GeneratorConfig, pad_to_multiple
+from restore.pal import shift_lines
 from restore.pal import square_pixel_width as pal_square_width
 from restore.weights import load_generator, resolve_model
 
@@ -388,4 +389,4 @@ def _align_lines(colour: np.ndarray, scale: float) -> np.ndarray:
     # Higher precision: measure on an 8-bit copy, shift the original data.
     eight_bit = np.rint(np.clip(colour.astype(np.float32) * (255.0 / scale), 0, 255)).astype(np.uint8)
     offsets = timebase.estimate_line_offsets(eight_bit)
-    return colour if offsets is None else timebase.shift_lines(colour, offsets)
+    return colour if offsets is None else shift_lines(colour, -offsets, fill_black=True)

@@ -4,9 +4,10 @@ A real time-base corrector re-times every line against its sync pulse, a referen
 known to be straight. A digitised frame has lost sync, but most captures keep the
 black blanking border at the left and/or right of the picture: its edge was straight on
 the tape, so wherever it wanders from line to line, the whole line wandered with it.
-`estimate_line_offsets` finds that edge on every line (sub-pixel), `correct_timebase`
-shifts each line back. Frames without a usable border come back unchanged, so the
-stage is safe to run on anything.
+`estimate_line_offsets` finds that edge on every line (sub-pixel; positive = the line
+moved right, the sign convention of `restore.pal.shift_lines`), `correct_timebase`
+shifts each line back by minus that. Frames without a usable border come back
+unchanged, so the stage is safe to run on anything.
 
 Neighbour-to-neighbour alignment of picture content cannot do this: slow drift over
 many lines looks exactly like slanted content. The border has no such ambiguity.
@@ -20,10 +21,12 @@ import cv2
 import numpy as np
 from scipy.ndimage import median_filter
 
+from restore.pal import PAL_WIDTH, shift_lines
+
 
 @dataclass(frozen=True)
 class TimebaseSettings:
-    """Tuning of the border-edge detector (pixels are for a 720-wide frame and scale
+    """Tuning of the border-edge detector (pixels are for a 720-wide PAL frame and scale
     with the width).
 
     ``search_width``: how far into the line the edge may lie; ``min_contrast``: how much
@@ -62,7 +65,7 @@ def _edge_positions(luma: np.ndarray, settings: TimebaseSettings) -> tuple[np.nd
     """Sub-pixel column of the border-to-picture edge on every line of ``luma``
     (float32 H×W in [0, 1], border at the left), and which lines have a clear edge."""
     height, width = luma.shape
-    search = min(width - 8, max(8, int(round(settings.search_width * width / 720))))
+    search = min(width - 8, max(8, round(settings.search_width * width / PAL_WIDTH)))
     region = luma[:, : search + 6]
     border_level = float(np.median(luma[:, :2]))
     if border_level > settings.max_border_level:
@@ -83,7 +86,7 @@ def _edge_positions(luma: np.ndarray, settings: TimebaseSettings) -> tuple[np.nd
         lines = np.arange(height)
         filled = np.interp(lines, lines[valid], position[valid])
         neighbourhood = median_filter(filled, size=15, mode="nearest")
-        valid &= np.abs(position - neighbourhood) < settings.max_line_step * width / 720
+        valid &= np.abs(position - neighbourhood) < settings.max_line_step * width / PAL_WIDTH
     return position.astype(np.float32), valid
 
 
@@ -99,7 +102,7 @@ def estimate_line_offsets(rgb: np.ndarray, settings: TimebaseSettings = Timebase
         position, valid = _edge_positions(np.ascontiguousarray(image), settings)
         if valid.mean() < settings.min_valid_fraction:
             continue
-        if np.median(position[valid]) < settings.min_border_width * rgb.shape[1] / 720:
+        if np.median(position[valid]) < settings.min_border_width * rgb.shape[1] / PAL_WIDTH:
             continue
         # A right-border edge moving left means the line moved left: flip its sign.
         offsets = position - np.median(position[valid])
@@ -114,19 +117,10 @@ def estimate_line_offsets(rgb: np.ndarray, settings: TimebaseSettings = Timebase
     # Isolated outliers (a bright speck in the border) are single lines: a 3-line median
     # removes them but keeps real line-to-line jitter, which spans several lines.
     offsets = cv2.medianBlur(offsets[:, None], 3)[:, 0] if offsets.size >= 3 else offsets
-    limit = settings.max_offset * rgb.shape[1] / 720
+    limit = settings.max_offset * rgb.shape[1] / PAL_WIDTH
     if np.percentile(np.abs(offsets), 90) < settings.min_spread or np.abs(offsets).max() > limit * 2:
         return None
     return np.clip(offsets, -limit, limit)
-
-
-def shift_lines(rgb: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    """Shift line ``y`` of a uint8 RGB ``H×W×3`` image left by ``offsets[y]`` pixels
-    (sub-pixel, linear); uncovered pixels are black, like the blanking they came from."""
-    height, width = rgb.shape[:2]
-    map_x = np.arange(width, dtype=np.float32)[None, :] + offsets.astype(np.float32)[:, None]
-    map_y = np.repeat(np.arange(height, dtype=np.float32)[:, None], width, axis=1)
-    return cv2.remap(rgb, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
 
 def correct_timebase(rgb: np.ndarray, settings: TimebaseSettings = TimebaseSettings()) -> np.ndarray:
@@ -138,4 +132,5 @@ def correct_timebase(rgb: np.ndarray, settings: TimebaseSettings = TimebaseSetti
     offsets = estimate_line_offsets(rgb, settings)
     if offsets is None:
         return rgb.copy()
-    return shift_lines(rgb, offsets)
+    # Uncovered pixels are black, like the blanking they came from.
+    return shift_lines(rgb, -offsets, fill_black=True)

@@ -7,7 +7,8 @@ from skimage import data
 
 from restore.degrade import ARTIFACTS, DegradeSettings, degrade
 from restore.metrics import psnr
-from restore.timebase import correct_timebase, estimate_line_offsets, shift_lines
+from restore.pal import shift_lines
+from restore.timebase import correct_timebase, estimate_line_offsets
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +28,7 @@ def wave(height, amplitude=3.0):
 
 def test_offsets_follow_the_displacement(bordered):
     true_offsets = wave(bordered.shape[0])
-    jittered = shift_lines(bordered, -true_offsets)  # shift right by true_offsets
+    jittered = shift_lines(bordered, true_offsets, fill_black=True)
     estimated = estimate_line_offsets(jittered)
     assert estimated is not None
     # The absolute position of a straight border is unknown: compare around the median.
@@ -37,7 +38,7 @@ def test_offsets_follow_the_displacement(bordered):
 
 
 def test_correction_brings_the_frame_back(bordered):
-    jittered = shift_lines(bordered, -wave(bordered.shape[0]))
+    jittered = shift_lines(bordered, wave(bordered.shape[0]), fill_black=True)
     corrected = correct_timebase(jittered)
     assert corrected.shape == jittered.shape and corrected.dtype == np.uint8
     assert psnr(corrected, bordered) > psnr(jittered, bordered) + 4.0
@@ -66,10 +67,30 @@ def test_straight_border_needs_no_correction(bordered):
 
 
 def test_input_is_not_modified(bordered):
-    jittered = shift_lines(bordered, -wave(bordered.shape[0]))
+    jittered = shift_lines(bordered, wave(bordered.shape[0]), fill_black=True)
     before = jittered.copy()
     correct_timebase(jittered)
     np.testing.assert_array_equal(jittered, before)
+
+
+def test_offsets_have_the_sign_of_pal_shift_lines(bordered):
+    # The lower half moved 3 px right (positive, as `restore.pal.shift_lines` moves it):
+    # measured 3 px further right than the upper half.
+    height = bordered.shape[0]
+    offsets = np.where(np.arange(height) < height // 2, 0.0, 3.0).astype(np.float32)
+    estimated = estimate_line_offsets(shift_lines(bordered, offsets, fill_black=True))
+    assert estimated is not None
+    lower, upper = estimated[height // 2 + 4 :], estimated[: height // 2 - 4]
+    assert abs(float(np.median(lower) - np.median(upper)) - 3.0) < 0.3, (np.median(lower), np.median(upper))
+
+
+def test_correction_is_pal_shift_lines_by_minus_the_offsets(bordered):
+    # correct_timebase undoes the measured offsets with the one line shifter, black coming
+    # in at the edges as the blanking did.
+    jittered = shift_lines(bordered, wave(bordered.shape[0]), fill_black=True)
+    offsets = estimate_line_offsets(jittered)
+    assert offsets is not None
+    np.testing.assert_array_equal(correct_timebase(jittered), shift_lines(jittered, -offsets, fill_black=True))
 
 
 @pytest.mark.parametrize("bad", [np.zeros((32, 32), np.uint8), np.zeros((32, 32, 3), np.float32), np.zeros((32, 32, 4), np.uint8)])

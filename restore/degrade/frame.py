@@ -1,4 +1,6 @@
-"""The simulator's working frame and the small helpers every artifact shares.
+"""The simulator's working frame and the small helpers the artifacts share: colour
+conversion, argument checks, and geometry and filters (moving lines sideways is
+`restore.pal`'s: `shift_lines`, `shift_lines_in_place`).
 
 A frame is a list of three float32 ``H×W`` planes ``[Y, U, V]`` (BT.601, Y in [0, 1], U
 and V centred on 0), because that is where analogue video damage lives: luma and chroma
@@ -20,6 +22,7 @@ import numpy as np
 from restore.pal import PAL_HEIGHT, PAL_WIDTH, RGB_TO_YUV, YUV_TO_RGB
 
 Frame = list  # [Y, U, V], each a float32 H×W array
+Size = tuple[int, int]  # (height, width)
 
 
 # --------------------------------------------------------------------------- #
@@ -58,7 +61,7 @@ def put_rgb_rows(frame: Frame, rgb: np.ndarray, rows: slice = slice(None)) -> No
 def check_rgb(rgb: Any, name: str = "image") -> np.ndarray:
     """Raise `ValueError` unless ``rgb`` is a uint8 ``H×W×3`` array at least 8×8."""
     if not isinstance(rgb, np.ndarray):
-        raise ValueError(f"{name} must be a numpy array, got {type(rgb).__name__}")
+        raise ValueError(f"{name} must be a numpy array, got {type(rgb).__name__}")  # noqa: TRY004 - bad arguments are ValueErrors throughout (the app and CLI catch them)
     if rgb.dtype != np.uint8:
         raise ValueError(f"{name} must be uint8 RGB, got dtype {rgb.dtype}")
     if rgb.ndim != 3 or rgb.shape[2] != 3:
@@ -85,7 +88,7 @@ def check_strength(strength: Any, name: str) -> float:
 
 def check_rng(rng: Any) -> np.random.Generator:
     if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")  # noqa: TRY004 - bad arguments are ValueErrors throughout (the app and CLI catch them)
     return rng
 
 
@@ -108,7 +111,7 @@ def tune_allocator_for_frames() -> None:
 # --------------------------------------------------------------------------- #
 # Geometry and filters
 # --------------------------------------------------------------------------- #
-def frame_scale(size: tuple[int, int]) -> tuple[float, float]:
+def frame_scale(size: Size) -> tuple[float, float]:
     """Horizontal and vertical scale of an image of ``size`` = (height, width) relative
     to a 720×576 frame: distances in the simulator are given for PAL and scale with it."""
     height, width = size
@@ -128,25 +131,6 @@ def horizontal_blur(plane: np.ndarray, sigma: float) -> np.ndarray:
     small = cv2.resize(plane, (max(2, width // factor), height), interpolation=cv2.INTER_AREA)
     small = cv2.GaussianBlur(small, (0, 0), sigmaX=sigma * small.shape[1] / width, sigmaY=1e-6, borderType=cv2.BORDER_REPLICATE)
     return cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
-
-
-def shift_plane(plane: np.ndarray, offset: float) -> np.ndarray:
-    """Shift a whole plane right by ``offset`` pixels (sub-pixel), edges replicated."""
-    height, width = plane.shape[:2]
-    matrix = np.float32([[1, 0, offset], [0, 1, 0]])
-    return cv2.warpAffine(plane, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-
-
-def shift_rows(frame: Frame, offsets: np.ndarray, rows: slice = slice(None), fill_black: bool = False) -> None:
-    """Shift each line ``rows`` of every plane right by ``offsets[line]`` pixels (sub-pixel,
-    linear), in place. Black in YUV is (0, 0, 0), so a constant 0 border is black picture."""
-    height, width = frame[0][rows].shape
-    map_x = np.arange(width, dtype=np.float32)[None, :] - offsets.astype(np.float32)[:, None]
-    map_y = np.broadcast_to(np.arange(height, dtype=np.float32)[:, None], (height, width))
-    map_x, map_y = cv2.convertMaps(map_x, np.ascontiguousarray(map_y), cv2.CV_16SC2)
-    border = cv2.BORDER_CONSTANT if fill_black else cv2.BORDER_REPLICATE
-    for plane in frame:
-        plane[rows] = cv2.remap(plane[rows], map_x, map_y, cv2.INTER_LINEAR, borderMode=border, borderValue=0)
 
 
 def smooth_noise(rng: np.random.Generator, length: int, correlation: float) -> np.ndarray:

@@ -12,9 +12,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from restore.degrade.artifacts import ARTIFACT_NAMES, SECOND_PASS_ARTIFACTS, STAGES, TABLE
-from restore.degrade.frame import Frame, check_rgb, check_rng, check_strength, to_frame, to_rgb
+from restore.degrade.artifacts import (
+    ARTIFACT_NAMES,
+    SECOND_PASS_ARTIFACTS,
+    STAGES,
+    TABLE,
+)
+from restore.degrade.frame import (
+    Frame,
+    check_rgb,
+    check_rng,
+    check_strength,
+    to_frame,
+    to_rgb,
+)
 from restore.degrade.settings import PRESETS, DegradeSettings
+
 
 @dataclass(frozen=True)
 class Seeds:
@@ -27,7 +40,7 @@ class Seeds:
     second_pass: int
 
     @classmethod
-    def draw(cls, rng: np.random.Generator) -> "Seeds":
+    def draw(cls, rng: np.random.Generator) -> Seeds:
         values = [int(value) for value in rng.integers(2**63, size=len(ARTIFACT_NAMES) + 2)]
         return cls(dict(zip(ARTIFACT_NAMES, values)), values[-2], values[-1])
 
@@ -35,7 +48,7 @@ class Seeds:
 def check_settings(settings) -> DegradeSettings:
     settings = PRESETS["default"] if settings is None else settings
     if not isinstance(settings, DegradeSettings):
-        raise ValueError(f"settings must be a DegradeSettings, got {type(settings).__name__}")
+        raise ValueError(f"settings must be a DegradeSettings, got {type(settings).__name__}")  # noqa: TRY004 - bad arguments are ValueErrors throughout (the app and CLI catch them)
     return settings
 
 

@@ -2,7 +2,7 @@
 `random_settings`, the wide distribution training draws from.
 
 Every strength field is in [0, 1] (0 = off; all zero = the identity). The option fields
-pick an artifact's form (`restore.degrade.artifacts.FORMS`; "any" draws one per image),
+pick an artifact's form (`restore.degrade.artifacts.forms.FORMS`; "any" draws one per image),
 the tint band's hue, the colour cast, whether artifacts run in a shuffled order within
 their stage, and how strong a second pass of re-digitisation damage is.
 """
@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from restore.degrade.artifacts import ANY, ARTIFACT_NAMES, FORMS
+from restore.degrade.artifacts import ARTIFACT_NAMES
+from restore.degrade.artifacts.forms import ANY, FORMS
 from restore.degrade.frame import check_fraction, check_rng, check_strength
 
 
@@ -83,7 +84,7 @@ class DegradeSettings:
             if getattr(self, option) not in (*forms, ANY):
                 raise ValueError(f"{option} must be one of {', '.join((*forms, ANY))}; got {getattr(self, option)!r}")
         if not isinstance(self.shuffle_order, bool):
-            raise ValueError(f"shuffle_order must be true or false, got {self.shuffle_order!r}")
+            raise ValueError(f"shuffle_order must be true or false, got {self.shuffle_order!r}")  # noqa: TRY004 - bad arguments are ValueErrors throughout (the app and CLI catch them)
         if len(self.cast_offset) != 3 or len(self.cast_gain) != 3:
             raise ValueError("cast_offset and cast_gain must each have 3 values (R, G, B)")
         # A NaN or infinite option would otherwise silently turn the frame black or garbled.
@@ -99,7 +100,7 @@ class DegradeSettings:
     def is_identity(self) -> bool:
         return not any(float(getattr(self, name)) for name in STRENGTH_NAMES)
 
-    def scaled(self, factor: float) -> "DegradeSettings":
+    def scaled(self, factor: float) -> DegradeSettings:
         """The same settings with every strength multiplied by ``factor`` (in [0, 1])."""
         factor = check_fraction(factor, "scale factor")
         return dataclasses.replace(self, **{name: float(getattr(self, name)) * factor for name in STRENGTH_NAMES})
@@ -108,7 +109,7 @@ class DegradeSettings:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> "DegradeSettings":
+    def from_dict(cls, values: dict[str, Any]) -> DegradeSettings:
         """Build from a dict (e.g. JSON); unknown keys raise `ValueError`."""
         known = {field.name for field in dataclasses.fields(cls)}
         unknown = set(values) - known
@@ -121,7 +122,7 @@ class DegradeSettings:
         return cls(**values)
 
     @classmethod
-    def from_json(cls, text: str) -> "DegradeSettings":
+    def from_json(cls, text: str) -> DegradeSettings:
         return cls.from_dict(json.loads(text))
 
 

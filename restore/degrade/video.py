@@ -10,11 +10,13 @@ noise (grain, snow, dropouts, speckle) is new in every frame; everything else
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from typing import Any
 
 import numpy as np
 
-from restore.degrade.artifacts import TABLE, drifted
+from restore.degrade.artifacts import TABLE
 from restore.degrade.frame import check_rgb, to_frame, to_rgb
 from restore.degrade.pipeline import Seeds, check_settings, plan, second_pass_plan
 from restore.degrade.settings import DegradeSettings
@@ -26,6 +28,25 @@ from restore.degrade.settings import DegradeSettings
 _DRIFT_ANCHORS = 3
 _DRIFT_PERIODS = (3.0, 12.0)
 _DRIFT_SHARPNESS = 2.0
+
+
+def drifted(params: Any, anchors: list[Any], weights: np.ndarray, fields: tuple[str, ...]) -> Any:
+    """``params`` with each of ``fields`` replaced by the ``weights``-weighted mean of the
+    same field over ``anchors`` (other draws of the same artifact). A convex mix of valid
+    draws is itself valid, so drifting never leaves an artifact's range. Integer fields
+    are rounded; tuples are mixed element by element."""
+    changes = {}
+    for name in fields:
+        values = np.asarray([getattr(anchor, name) for anchor in anchors], np.float64)
+        mixed = np.tensordot(weights, values, axes=1)
+        original = getattr(params, name)
+        if isinstance(original, tuple):
+            changes[name] = tuple(type(o)(m) for o, m in zip(original, np.atleast_1d(mixed)))
+        elif isinstance(original, (int, np.integer)) and not isinstance(original, bool):
+            changes[name] = round(float(mixed))
+        else:
+            changes[name] = float(mixed)
+    return dataclasses.replace(params, **changes)
 
 
 class VideoDegrader:
