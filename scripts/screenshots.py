@@ -28,9 +28,9 @@ from tests import browser_helpers as helpers  # noqa: E402
 
 def example_frame(folder: Path, name: str = "astronaut") -> Path:
     """A degraded 720×576 example frame, made exactly as the app makes its examples."""
-    import app  # builds the (unlaunched) demo too: a few seconds
+    from webui.examples import make_examples
 
-    return Path(app.make_examples(folder, names=(name,)).degraded[0])
+    return Path(make_examples(folder, names=(name,)).degraded[0])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,14 +8,15 @@ untrained model, and every image is 48×64. `bench/load.py` runs the full-size v
 
 from __future__ import annotations
 
-import socket
 import time
 
 import numpy as np
 import pytest
 from PIL import Image
+from webui_helpers import launched as serving
 
-import app
+from webui.demo import build_demo
+from webui.model import MODEL
 
 RESTORES, DEGRADES = 20, 50
 
@@ -23,17 +24,12 @@ RESTORES, DEGRADES = 20, 50
 @pytest.fixture
 def launched(untrained_model_folder, monkeypatch):
     monkeypatch.setenv("VHS_RESTORE_MODEL", str(untrained_model_folder))
-    app.MODEL.set(None)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    app.demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                    **app.LAUNCH_OPTIONS)
+    MODEL.set(None)
     try:
-        yield f"http://127.0.0.1:{port}/"
+        with serving(build_demo()) as url:
+            yield url
     finally:
-        app.demo.close()
-        app.MODEL.set(None)
+        MODEL.set(None)
 
 
 def test_20_concurrent_restores_and_50_concurrent_degrades_all_succeed(launched, tmp_path):

@@ -11,9 +11,12 @@ import gradio as gr
 import numpy as np
 import pytest
 from skimage import data
+from webui_helpers import launched
 
-import app
 from restore import video
+from webui import limits, video_handlers, workdir
+from webui.demo import build_demo
+from webui.model import MODEL
 
 FPS = 25
 
@@ -28,9 +31,9 @@ class Negative:
 
 @pytest.fixture
 def fake_model():
-    app.MODEL.set(Negative())
+    MODEL.set(Negative())
     yield
-    app.MODEL.set(None)
+    MODEL.set(None)
 
 
 def clip(path: Path, frames: int, audio: bool = True) -> Path:
@@ -47,7 +50,7 @@ def count_frames(path) -> tuple[int, bool]:
 
 @pytest.mark.parametrize("mode, factor", [("frames", 1), ("fields", 1), ("bob", 2)])
 def test_clip_is_restored_with_its_sound(fake_model, tmp_path, mode, factor):
-    before, after = app.restore_video_clip(str(clip(tmp_path / "clip.mp4", 6)), mode)
+    before, after = video_handlers.restore_video_clip(str(clip(tmp_path / "clip.mp4", 6)), mode)
     assert Path(before).suffix == Path(after).suffix == ".mp4"  # H.264 + AAC: plays in a browser
     assert count_frames(before) == (6, True)
     assert count_frames(after) == (6 * factor, True)
@@ -60,21 +63,21 @@ def test_clip_is_restored_with_its_sound(fake_model, tmp_path, mode, factor):
 
 
 def test_too_long_a_clip_is_refused_with_a_clear_message(fake_model, tmp_path, monkeypatch):
-    monkeypatch.setattr(app, "MAX_VIDEO_SECONDS", 0.2)
-    monkeypatch.setattr(app, "MAX_VIDEO_FRAMES", 5)
+    monkeypatch.setattr(limits, "MAX_VIDEO_SECONDS", 0.2)
+    monkeypatch.setattr(limits, "MAX_VIDEO_FRAMES", 5)
     with pytest.raises(gr.Error, match=r"clip is 0\.4 s long.*python -m restore"):
-        app.restore_video_clip(str(clip(tmp_path / "long.mp4", 10, audio=False)))
+        video_handlers.restore_video_clip(str(clip(tmp_path / "long.mp4", 10, audio=False)))
 
 
 def test_bad_uploads_are_clear_errors(fake_model, tmp_path):
     fake = tmp_path / "notes.mp4"
     fake.write_text("not a video")
     with pytest.raises(gr.Error, match="notes.mp4.*not a readable video"):
-        app.restore_video_clip(str(fake))
+        video_handlers.restore_video_clip(str(fake))
     with pytest.raises(gr.Error, match="upload a video"):
-        app.restore_video_clip(None)
+        video_handlers.restore_video_clip(None)
     with pytest.raises(gr.Error, match="Unknown mode"):
-        app.restore_video_clip(str(fake), "weave")
+        video_handlers.restore_video_clip(str(fake), "weave")
 
 
 def test_a_truncated_clip_is_an_error_not_a_short_success(fake_model, tmp_path):
@@ -84,10 +87,10 @@ def test_a_truncated_clip_is_an_error_not_a_short_success(fake_model, tmp_path):
                                FPS, codec="ffv1").read_bytes()
     half = tmp_path / "half.mkv"
     half.write_bytes(whole[: len(whole) // 2])
-    outputs = app._WORK_DIR / "outputs"
+    outputs = workdir.work_dir() / "outputs"
     before = set(outputs.rglob("*")) if outputs.is_dir() else set()
     with pytest.raises(gr.Error, match=r"half\.mkv: the file ends early: \d+ of 30 frames could be decoded"):
-        app.restore_video_clip(str(half))
+        video_handlers.restore_video_clip(str(half))
     left = {path for path in set(outputs.rglob("*")) - before if path.is_file()}
     assert not left, left  # the partial file is not kept where nobody can fetch it
 
@@ -98,35 +101,34 @@ def test_a_still_image_is_refused_as_a_clip(fake_model, tmp_path, name):
     path = tmp_path / name
     cv2.imencode(".png", np.zeros((32, 32, 3), np.uint8))[1].tofile(str(path))
     with pytest.raises(gr.Error, match=rf"{name}: is a still image, not a video"):
-        app.restore_video_clip(str(path))
+        video_handlers.restore_video_clip(str(path))
 
 
-def test_the_video_event_has_its_api_name():
-    names = {getattr(fn, "api_name", None) for fn in app.demo.fns.values()}
+@pytest.fixture(scope="module")
+def demo():
+    return build_demo()
+
+
+def test_the_video_event_has_its_api_name(demo):
+    names = {getattr(fn, "api_name", None) for fn in demo.fns.values()}
     assert "restore_video" in names
 
 
-def test_api_restore_video_through_gradio_client(tmp_path):
-    import socket
-
+def test_api_restore_video_through_gradio_client(demo, tmp_path):
     from gradio_client import Client, handle_file
 
-    app.MODEL.set(Negative())
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    app.demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **app.LAUNCH_OPTIONS)
-    api = None
+    MODEL.set(Negative())
     try:
-        api = Client(f"http://127.0.0.1:{port}/", verbose=False)
-        endpoints = api.view_api(return_format="dict", print_info=False)["named_endpoints"]
-        assert "/restore_video" in endpoints
-        source = clip(tmp_path / "clip.mp4", 4)
-        before, after = api.predict(handle_file(str(source)), "fields", api_name="/restore_video")
-        paths = [item["video"] if isinstance(item, dict) else item for item in (before, after)]
-        assert count_frames(paths[1]) == (4, True)
+        with launched(demo) as url:
+            api = Client(url, verbose=False)
+            try:
+                endpoints = api.view_api(return_format="dict", print_info=False)["named_endpoints"]
+                assert "/restore_video" in endpoints
+                source = clip(tmp_path / "clip.mp4", 4)
+                before, after = api.predict(handle_file(str(source)), "fields", api_name="/restore_video")
+                paths = [item["video"] if isinstance(item, dict) else item for item in (before, after)]
+                assert count_frames(paths[1]) == (4, True)
+            finally:
+                api.close()
     finally:
-        if api is not None:
-            api.close()
-        app.demo.close()
-        app.MODEL.set(None)
+        MODEL.set(None)
