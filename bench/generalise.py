@@ -33,8 +33,7 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from heldout_damage import FAMILIES, SETS  # noqa: E402 (a sibling script: its folder is on sys.path)
-
+from bench.heldout_damage import FAMILIES, SETS  # noqa: E402
 from restore import load_restorer, psnr, ssim  # noqa: E402
 from restore.images import find_images, read_image  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""Tests of the benchmark's held-out degradation model, bench/heldout_damage.py.
+"""Tests of the benchmark's held-out degradation model, bench/heldout_damage/.
 
 Every damage function keeps shape and dtype, leaves its input alone, is deterministic per seed and
 changes the image; the band functions touch only the rows of their band.
@@ -6,21 +6,12 @@ changes the image; the band functions touch only the rows of their band.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
 from skimage import data
 
-# bench/ is a folder of scripts, not a package: load the module from its file.
-_PATH = Path(__file__).resolve().parents[1] / "bench" / "heldout_damage.py"
-_SPEC = importlib.util.spec_from_file_location("heldout_damage", _PATH)
-damage = importlib.util.module_from_spec(_SPEC)
-sys.modules["heldout_damage"] = damage  # dataclasses look their module up here
-_SPEC.loader.exec_module(damage)
+from bench import heldout_damage as damage
 
 STRONG = damage.ANALOGUE_STRENGTHS["strong"]
 FUNCTIONS = {

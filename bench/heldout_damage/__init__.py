@@ -1,0 +1,64 @@
+"""Held-out damage: a second, small degradation model that training never sees.
+
+This module owns the damage that `bench/generalise.py` scores the restoration model on. It is
+written from scratch, independently of the project's VHS simulator, and on purpose does the work
+differently (OpenCV colour conversions instead of hand-written BT.601 matrices, other filter
+shapes, other parameter ranges), so that a model which only learned the simulator's fingerprints
+does not score well here by accident.
+
+Contract of every damage function here: ``rgb`` is a uint8 RGB array H×W×3 (0..255, H and W at
+least 8); the result is a new uint8 RGB array of the same shape (the input is never modified);
+every random choice is drawn from ``rng`` (a `numpy.random.Generator`), so the same seed gives
+the same output. Parameter ranges are in pixels and lines of a 720×576 PAL frame.
+
+Families (see `SETS` for the benchmark sets built from them):
+
+- bands: colour bars where one or two RGB channels are gone or attenuated, YCrCb tint bands,
+  colour washes; plus `sample_like`, modelled on a real digitised frame (magenta bar over the top,
+  top skew, red cast with lifted blacks).
+- digital: archive digitisation faults (posterisation, speckle, channel misregistration, line
+  staircase, corrupted streaks, low-quality JPEG, down/up-sampling).
+- analogue: soft luma, smeared and delayed chroma, streaky chroma noise, luma noise, head-switching
+  tear, lifted blacks, ringing, capture JPEG; at two strengths.
+- clean: no damage.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bench.heldout_damage.analogue import ANALOGUE_STEPS, ANALOGUE_STRENGTHS, analogue_mild, analogue_strong
+from bench.heldout_damage.bands import BAND_KINDS, Band, bands, green_bar, magenta_bar, red_cast, sample_like, top_skew
+from bench.heldout_damage.common import Damage
+from bench.heldout_damage.digital import DIGITAL_STEPS, digital
+
+__all__ = [  # what the benchmark and its tests use; each module holds the rest of its family
+    "ANALOGUE_STEPS", "ANALOGUE_STRENGTHS", "BAND_KINDS", "DIGITAL_STEPS", "FAMILIES", "SETS", "Band", "Damage",
+    "clean", "green_bar", "magenta_bar", "red_cast", "top_skew",
+]
+
+
+def clean(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """No damage: a copy of ``rgb`` (uint8 RGB H×W×3), to see how much the model changes a good frame."""
+    return rgb.copy()
+
+
+# ------------------------------------------------------------------------------------------- sets
+
+# The benchmark's sets, in the order they are reported, and the family each belongs to.
+SETS: dict[str, Damage] = {
+    "bands": bands,
+    "sample_like": sample_like,
+    "digital": digital,
+    "analogue_mild": analogue_mild,
+    "analogue_strong": analogue_strong,
+    "clean": clean,
+}
+FAMILIES: dict[str, str] = {
+    "bands": "bands",
+    "sample_like": "bands",
+    "digital": "digital",
+    "analogue_mild": "analogue",
+    "analogue_strong": "analogue",
+    "clean": "clean",
+}
