@@ -463,7 +463,7 @@ def restore_batch(paths, pal_aspect: bool = False, progress=_no_progress) -> tup
 # --------------------------------------------------------------------------------------------
 MAX_VIDEO_SECONDS = 10
 MAX_VIDEO_FRAMES = 250  # 10 s of PAL
-VIDEO_MODES = [  # (label, mode): see restore/video.py for the trade-offs
+VIDEO_MODES = [  # (label, mode): see restore/video/fields.py for the trade-offs
     ("Whole frames", "frames"),
     ("Each field on its own (interlaced, keeps 25i)", "fields"),
     ("Deinterlace to 50p (bob)", "bob"),
@@ -508,22 +508,19 @@ def restore_video_clip(path, mode: str = "frames", progress=_no_progress) -> tup
     if not MODEL.loaded:
         progress(0.0, desc="Loading the model (first use)…")
     restorer = MODEL.get()
-    pictures = (info.frames or MAX_VIDEO_FRAMES) * (1 if mode == "frames" else 2)
-    done = [0]
+    frames = info.frames or MAX_VIDEO_FRAMES
 
-    def restore_picture(rgb):
+    def restore_picture(rgb, frame):
         with MODEL.run_lock:
             restored = restorer.restore(rgb)
-        done[0] += 1
-        progress((min(done[0], pictures), pictures), desc="Restoring", unit="pictures")
+        progress((min(frame.index + 1, frames), frames), desc="Restoring", unit="frames")
         return restored
 
     try:
-        before = video.transform_video(path, folder / f"{stem}_input{suffix}", lambda rgb: rgb, codec="h264",
+        before = video.transform_video(path, folder / f"{stem}_input{suffix}", lambda rgb, frame: rgb, codec="h264",
                                        progress=False, max_frames=MAX_VIDEO_FRAMES)
-        after = video.restore_video(path, folder / f"{stem}_restored{suffix}", restore_picture,
-                                    fields=mode == "fields", deinterlace="bob" if mode == "bob" else None,
-                                    codec="h264", progress=False, max_frames=MAX_VIDEO_FRAMES)
+        after = video.transform_video(path, folder / f"{stem}_restored{suffix}", restore_picture, mode=mode,
+                                      codec="h264", progress=False, max_frames=MAX_VIDEO_FRAMES)
     except video.VideoError as exc:
         if exc.partial_path is not None:  # frames done before the failure: not handed out here
             Path(exc.partial_path).unlink(missing_ok=True)
