@@ -190,7 +190,11 @@ def make_inputs(folder: Path) -> dict[str, Path]:
     paths["big_a"] = write_png(folder / "big_a.png", big)
     paths["big_b"] = write_png(folder / "big_b.png", degrade(big, PRESETS["light"], seed=3))
     frames = [degrade(np.roll(clean, 6 * i, axis=1)[::4, ::4], PRESETS["light"], seed=i) for i in range(10)]
-    paths["clip"] = video.write_frames(folder / "clip.mp4", frames, 25, codec="h264")
+    paths["clip"] = folder / "clip.mp4"
+    height, width = frames[0].shape[:2]
+    with video.VideoWriter(paths["clip"], video.OutputFormat.for_file(paths["clip"], "h264", width, height, 25)) as clip:
+        for index, frame in enumerate(frames):
+            clip.write(frame, index)
     return paths
 
 

@@ -26,10 +26,12 @@ import os
 import sys
 import tempfile
 import time
+from fractions import Fraction
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import av  # noqa: E402
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 from skimage import data  # noqa: E402
@@ -54,7 +56,27 @@ def pal_clip(path: Path, frames: int) -> Path:
 
     t = np.arange(round(frames / FPS * SAMPLE_RATE)) / SAMPLE_RATE
     tone = (6000 * np.stack([np.sin(2 * np.pi * 440 * t), np.sin(2 * np.pi * 660 * t)], axis=1)).astype(np.int16)
-    return video.write_frames(path, (frame(i) for i in range(frames)), FPS, codec="h264", audio=tone)
+    return write_clip(path, (frame(i) for i in range(frames)), tone)
+
+
+def write_clip(path: Path, frames, tone: np.ndarray) -> Path:
+    """H.264 frames at `FPS` (the library's `VideoWriter`) with a stereo int16 ``tone``
+    (one frame's worth of samples after each frame) as AAC."""
+    writer = video.VideoWriter(path, video.OutputFormat.for_file(path, "h264", WIDTH, HEIGHT, FPS))
+    sound = writer.container.add_stream("aac", rate=SAMPLE_RATE, layout="stereo")
+    step = SAMPLE_RATE // FPS  # samples per frame
+    for index, picture in enumerate(frames):
+        writer.write(picture, index)
+        samples = np.ascontiguousarray(tone[index * step : (index + 1) * step]).reshape(1, -1)
+        block = av.AudioFrame.from_ndarray(samples, format="s16", layout="stereo")
+        block.sample_rate, block.pts, block.time_base = SAMPLE_RATE, index * step, Fraction(1, SAMPLE_RATE)
+        for packet in sound.encode(block):
+            writer.container.mux(packet)
+    writer.flush()
+    for packet in sound.encode(None):
+        writer.container.mux(packet)
+    writer.close()
+    return path
 
 
 def load() -> tuple[object, str]:

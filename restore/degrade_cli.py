@@ -120,10 +120,9 @@ def _degrade_video(args, settings, output: Path) -> int:
     try:
         info = video.probe_video(args.input)
         degrader = VideoDegrader(settings, seed=args.seed, fps=float(info.frame_rate))
-        count = iter(range(2**62))  # frames arrive in order: number them as they come
 
-        def damage(rgb):
-            return degrader.frame(rgb, next(count))
+        def damage(rgb, frame):
+            return degrader.frame(rgb, frame.index)
 
         report = video.transform_video(args.input, output, damage, codec=codec, max_frames=args.max_frames,
                                        description="degrading")

@@ -11,9 +11,9 @@ import gradio as gr
 import numpy as np
 import pytest
 from skimage import data
+from video_helpers import write_frames
 from webui_helpers import launched
 
-from restore import video
 from webui import limits, video_handlers, workdir
 from webui.demo import build_demo
 from webui.model import MODEL
@@ -39,7 +39,7 @@ def fake_model():
 def clip(path: Path, frames: int, audio: bool = True) -> Path:
     picture = cv2.resize(data.astronaut(), (96, 64), interpolation=cv2.INTER_AREA)
     tone = (3000 * np.sin(np.arange(round(frames / FPS * 48000)) / 8)).astype(np.int16) if audio else None
-    return video.write_frames(path, [np.roll(picture, 2 * i, axis=1) for i in range(frames)], FPS, codec="h264", audio=tone)
+    return write_frames(path, [np.roll(picture, 2 * i, axis=1) for i in range(frames)], FPS, codec="h264", audio=tone)
 
 
 def count_frames(path) -> tuple[int, bool]:
@@ -83,8 +83,8 @@ def test_bad_uploads_are_clear_errors(fake_model, tmp_path):
 def test_a_truncated_clip_is_an_error_not_a_short_success(fake_model, tmp_path):
     # The app passes max_frames, which used to skip the truncation check: half a 75-frame
     # MKV came back as a 36-frame clip with no warning (issue 14).
-    whole = video.write_frames(tmp_path / "whole.mkv", [np.full((48, 64, 3), 8 * i, np.uint8) for i in range(30)],
-                               FPS, codec="ffv1").read_bytes()
+    whole = write_frames(tmp_path / "whole.mkv", [np.full((48, 64, 3), 8 * i, np.uint8) for i in range(30)],
+                         FPS, codec="ffv1").read_bytes()
     half = tmp_path / "half.mkv"
     half.write_bytes(whole[: len(whole) // 2])
     outputs = workdir.work_dir() / "outputs"

@@ -16,8 +16,8 @@ import cv2
 import numpy as np
 import pytest
 from skimage import data
+from video_helpers import write_frames
 
-from restore import video
 from restore.degrade import ARTIFACT_NAMES, PRESETS, TABLE, DegradeSettings, VideoDegrader, degrade, degrade_video_frames
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -190,8 +190,8 @@ def test_second_pass_in_video(frame):
 
 
 def test_cli_makes_damaged_clips_and_images(frame, tmp_path):
-    clip = video.write_frames(tmp_path / "clip.mp4", [frame] * 6, 25, codec="h264",
-                              audio=(1000 * np.sin(np.arange(12000) / 10)).astype(np.int16))
+    clip = write_frames(tmp_path / "clip.mp4", [frame] * 6, 25, codec="h264",
+                        audio=(1000 * np.sin(np.arange(12000) / 10)).astype(np.int16))
     environment = {**os.environ, "PYTHONPATH": str(REPOSITORY)}
     run = lambda *arguments: subprocess.run([sys.executable, "-m", "restore.degrade", *map(str, arguments)],  # noqa: E731
                                             cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120)

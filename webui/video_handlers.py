@@ -17,7 +17,7 @@ from webui.inputs import (
 )
 from webui.model import MODEL
 
-VIDEO_MODES = [  # (label, mode): see restore/video.py for the trade-offs
+VIDEO_MODES = [  # (label, mode): see restore/video/fields.py for the trade-offs
     ("Whole frames", "frames"),
     ("Each field on its own (interlaced, keeps 25i)", "fields"),
     ("Deinterlace to 50p (bob)", "bob"),
@@ -55,18 +55,16 @@ def _probe_clip(path, mode: str):
     return info
 
 
-def _picture_restorer(pictures: int, progress):
-    """The model as a per-picture function for `restore.video`, reporting progress as it goes."""
+def _picture_restorer(frames: int, progress):
+    """The model as a per-picture function for `restore.video`, reporting progress in frames."""
     if not MODEL.loaded:
         progress(0.0, desc="Loading the model (first use)…")
     restorer = MODEL.get()
-    done = [0]
 
-    def restore_picture(rgb):
+    def restore_picture(rgb, frame):
         with MODEL.run_lock:
             restored = restorer.restore(rgb)
-        done[0] += 1
-        progress((min(done[0], pictures), pictures), desc="Restoring", unit="pictures")
+        progress((min(frame.index + 1, frames), frames), desc="Restoring", unit="frames")
         return restored
 
     return restore_picture
@@ -88,14 +86,12 @@ def restore_video_clip(path, mode: str = "frames", progress=no_progress) -> tupl
     suffix = video.output_suffix("clip.mp4", "h264", info.audio_codecs)
     folder, name = output_dir(), stem(path)
     max_frames = limits.MAX_VIDEO_FRAMES
-    pictures = (info.frames or max_frames) * (1 if mode == "frames" else 2)
-    restore_picture = _picture_restorer(pictures, progress)
+    restore_picture = _picture_restorer(info.frames or max_frames, progress)
     try:
-        before = video.transform_video(path, folder / f"{name}_input{suffix}", lambda rgb: rgb, codec="h264",
+        before = video.transform_video(path, folder / f"{name}_input{suffix}", lambda rgb, frame: rgb, codec="h264",
                                        progress=False, max_frames=max_frames)
-        after = video.restore_video(path, folder / f"{name}_restored{suffix}", restore_picture,
-                                    fields=mode == "fields", deinterlace="bob" if mode == "bob" else None,
-                                    codec="h264", progress=False, max_frames=max_frames)
+        after = video.transform_video(path, folder / f"{name}_restored{suffix}", restore_picture, mode=mode,
+                                      codec="h264", progress=False, max_frames=max_frames)
     except video.VideoError as exc:
         if exc.partial_path is not None:  # frames done before the failure: not handed out here
             Path(exc.partial_path).unlink(missing_ok=True)
