@@ -3,7 +3,7 @@
     python bench/speed.py [--runs 10] [--skip-large] [--model SRC]
 
 Prints, measured side by side (interleaved runs) on the same degraded 768×576 frame through the same engine
-(`restore.inference.Restorer`, so padding and colour conversion are included): the median
+(`restore.engine.restorer.Restorer`, so padding and colour conversion are included): the median
 milliseconds per frame for the shipped generator (bundled ``checkpoints/``; an untrained
 "lean" generator of the same architecture if none is bundled yet, which runs at the same
 speed) and for pix2pix's own generator (64 base filters, 7 levels; untrained, as only its
@@ -29,9 +29,9 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from restore import PRESETS, degrade  # noqa: E402
-from restore.inference import Restorer, load_restorer  # noqa: E402
-from restore.model import GENERATOR_CONFIGS, build_generator  # noqa: E402
-from restore.weights import BUNDLED_FOLDER, WEIGHTS_NAME  # noqa: E402
+from restore.engine.model import GENERATOR_CONFIGS, build_generator  # noqa: E402
+from restore.engine.restorer import Restorer, load_restorer  # noqa: E402
+from restore.engine.weights import BUNDLED_FOLDER, WEIGHTS_NAME  # noqa: E402
 
 FRAME_HEIGHT, FRAME_WIDTH = 576, 768
 LARGE_HEIGHT, LARGE_WIDTH = 3000, 4000

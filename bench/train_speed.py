@@ -32,7 +32,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from restore.model import GENERATOR_CONFIGS  # noqa: E402
+from restore.engine.model import GENERATOR_CONFIGS  # noqa: E402
 from train.run import TrainConfig, build_pix2pix  # noqa: E402
 
 # The training script's loss weights and learning rates (no data is read: placeholder folders).

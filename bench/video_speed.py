@@ -80,9 +80,9 @@ def write_clip(path: Path, frames, tone: np.ndarray) -> Path:
 
 
 def load() -> tuple[object, str]:
-    from restore.inference import Restorer, load_restorer
-    from restore.model import GENERATOR_CONFIGS, build_generator
-    from restore.weights import BUNDLED_FOLDER, WEIGHTS_NAME
+    from restore.engine.model import GENERATOR_CONFIGS, build_generator
+    from restore.engine.restorer import Restorer, load_restorer
+    from restore.engine.weights import BUNDLED_FOLDER, WEIGHTS_NAME
 
     if (Path(BUNDLED_FOLDER) / WEIGHTS_NAME).is_file():
         restorer = load_restorer(str(BUNDLED_FOLDER))

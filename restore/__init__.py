@@ -27,7 +27,7 @@ __version__ = "0.1.0"
 def __getattr__(name):
     # Lazy: importing TensorFlow takes seconds and is not needed for degrade/metrics.
     if name in ("load_restorer", "Restorer"):
-        from restore import inference
+        from restore.engine import restorer
 
-        return getattr(inference, name)
+        return getattr(restorer, name)
     raise AttributeError(f"module 'restore' has no attribute {name!r}")

@@ -7,7 +7,7 @@ picture on that grid is 768 square pixels wide, so each sample is about 1.07 pix
 Line shifting has one sign convention everywhere: a positive offset moves a line's
 content to the right, a negative one to the left. The simulator uses it to make
 time-base damage (`restore.degrade`), the time-base corrector to undo it
-(`restore.timebase`, which measures offsets with the same sign and shifts by minus them).
+(`restore.engine.timebase`, which measures offsets with the same sign and shifts by minus them).
 """
 
 from __future__ import annotations

@@ -55,7 +55,7 @@ def make_tiny_model_folder(folder: Path, preprocess: dict | None = None, *, conf
     With ``random_output`` the output layer (``to_rgb``) gets random weights drawn with
     ``seed``, so the model is not the identity; without it the model is as built (untrained).
     """
-    from restore.model import GENERATOR_CONFIGS, build_generator
+    from restore.engine.model import GENERATOR_CONFIGS, build_generator
     from train.export import export_model
 
     config = GENERATOR_CONFIGS["tiny"] if config is None else config

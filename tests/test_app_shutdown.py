@@ -17,10 +17,9 @@ import tempfile
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from browser_helpers import REPO_ROOT, free_port, wait_for_http
 from conftest import start_process
+from PIL import Image
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])

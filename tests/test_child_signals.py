@@ -20,7 +20,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import STOP_SIGNALS, start_process
 
 TESTS = Path(__file__).resolve().parent

@@ -63,8 +63,8 @@ def image_size(path: Path) -> tuple[int, int]:
 # Usage
 # --------------------------------------------------------------------------- #
 def test_help_states_the_defaults_and_choices_the_command_really_uses():
+    from restore.engine.restorer import DEFAULT_TILE
     from restore.images import MAX_PIXELS
-    from restore.inference import DEFAULT_TILE
     from restore.video import CODECS, DEFAULT_CODEC, VIDEO_SUFFIXES
 
     result = run_cli("--help", env={"COLUMNS": "2000"})  # one line per option: no wrapping

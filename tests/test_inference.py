@@ -1,4 +1,4 @@
-"""The restoration engine (restore/inference.py): sizes, colour kinds, tiling, tracing,
+"""The restoration engine (restore/engine/restorer.py): sizes, colour kinds, tiling, tracing,
 PAL aspect, files, memory. A tiny generator with a random (non-identity) output layer
 keeps these fast; the bundled checkpoint is exercised where it is present."""
 
@@ -18,10 +18,10 @@ from PIL import Image
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from restore import inference  # noqa: E402
+from restore.engine import restorer as inference  # noqa: E402
+from restore.engine.model import GENERATOR_CONFIGS  # noqa: E402
+from restore.engine.restorer import Restorer, load_restorer, pal_square_width  # noqa: E402
 from restore.images import read_image  # noqa: E402
-from restore.inference import Restorer, load_restorer, pal_square_width  # noqa: E402
-from restore.model import GENERATOR_CONFIGS  # noqa: E402
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 BUNDLED_WEIGHTS = REPOSITORY / "checkpoints" / "generator.weights.h5"
@@ -214,7 +214,7 @@ def test_pal_aspect_gives_square_pixels(restorer):
 
 
 def test_line_alignment_follows_config_and_override(tmp_path, monkeypatch, model_factory):
-    from restore import timebase
+    from restore.engine import timebase
 
     calls = []
 
@@ -234,7 +234,7 @@ def test_line_alignment_follows_config_and_override(tmp_path, monkeypatch, model
 
 def test_true_false_options_refuse_truthy_strings(restorer, model_folder):
     # "false" and "no" are truthy: taken as bools they switched the option on (issue 14).
-    from restore.weights import load_generator, resolve_model
+    from restore.engine.weights import load_generator, resolve_model
 
     image = noisy_image(24, 32)
     for value in ("false", "no", 1, None):

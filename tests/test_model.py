@@ -1,4 +1,4 @@
-"""The generator's context blocks (restore.model): frame-wide (global) and line-wide (row)
+"""The generator's context blocks (restore.engine.model): frame-wide (global) and line-wide (row)
 context start as the identity and really carry information across the whole picture."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
-from restore.model import GENERATOR_CONFIGS, GeneratorConfig, build_generator
+from restore.engine.model import GENERATOR_CONFIGS, GeneratorConfig, build_generator
 
 TINY = GENERATOR_CONFIGS["tiny"]
 

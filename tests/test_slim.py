@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from restore.model import GeneratorConfig, build_generator
+from restore.engine.model import GeneratorConfig, build_generator
 from train.slim import check_compatible, conv_layouts, group_sizes, norm_layer, slim_generator
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -6,9 +6,9 @@ import pytest
 from skimage import data
 
 from restore.degrade import ARTIFACTS, DegradeSettings, degrade
+from restore.engine.timebase import correct_timebase, estimate_line_offsets
 from restore.metrics import psnr
 from restore.pal import shift_lines
-from restore.timebase import correct_timebase, estimate_line_offsets
 
 
 @pytest.fixture(scope="module")

@@ -34,7 +34,7 @@ import tensorflow as tf
 from skimage import data as samples
 
 from restore import PRESETS, DegradeSettings, degrade, psnr
-from restore.model import (
+from restore.engine.model import (
     GENERATOR_CONFIGS,
     DiscriminatorConfig,
     build_discriminator,
@@ -474,7 +474,7 @@ cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()])
 
 import keras
-from restore.model import DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator
+from restore.engine.model import DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator
 from train.pix2pix import Pix2Pix
 from train.run import TrainConfig, choose_strategy, train
 

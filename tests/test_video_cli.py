@@ -1,4 +1,4 @@
-"""The video part of the command line (restore/video_cli.py), for real: short clips with
+"""The video part of the command line (restore/cli/video.py), for real: short clips with
 a sound track restored by ``python -m restore`` (a subprocess with a tiny model): frame
 count, rate, duration, audio copied bit for bit, bad inputs reported, Ctrl-C to the
 simulator's command line (which shares the pipeline) leaves a playable partial clip."""
@@ -136,7 +136,7 @@ def test_sigint_to_the_command_line_leaves_a_playable_partial_clip(tmp_path):
 
 
 def test_a_dangling_symlink_to_a_video_is_reported(tmp_path):
-    from restore import video_cli
+    from restore.cli import video as video_cli
 
     folder = tmp_path / "in"
     folder.mkdir()

@@ -160,7 +160,7 @@ def test_bad_arguments(call, message):
 # --------------------------------------------------------------------------- #
 @pytest.mark.skipif(not BUNDLED_WEIGHTS.is_file(), reason="bundled checkpoint not shipped yet")
 def test_bundled_model_moves_frames_towards_the_clean_clip(tmp_path):
-    from restore.inference import load_restorer
+    from restore.engine.restorer import load_restorer
 
     # The default preset's damage, on frames big enough for it to look like a tape.
     clean = clean_frames(6, 192, 256)

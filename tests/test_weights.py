@@ -1,4 +1,4 @@
-"""Model sources and safe loading (restore/weights.py).
+"""Model sources and safe loading (restore/engine/weights.py).
 
 The Hub tests run the real ``huggingface_hub.hf_hub_download`` offline against a cache
 folder laid out exactly as the library lays it out (blobs, snapshots with relative
@@ -22,9 +22,9 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from restore import weights  # noqa: E402
-from restore.model import GENERATOR_CONFIGS, GeneratorConfig, build_generator  # noqa: E402
-from restore.weights import ModelLoadError, load_generator, parse_hub_source, resolve_model  # noqa: E402
+from restore.engine import weights  # noqa: E402
+from restore.engine.model import GENERATOR_CONFIGS, GeneratorConfig, build_generator  # noqa: E402
+from restore.engine.weights import ModelLoadError, load_generator, parse_hub_source, resolve_model  # noqa: E402
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
@@ -217,7 +217,7 @@ def test_hub_cache_hit_offline(offline_hub, revision):
 
 
 def test_hub_cache_miss_falls_back_to_bundled_with_a_clear_message(offline_hub, other_folder, caplog):
-    with caplog.at_level(logging.WARNING, logger="restore.weights"):
+    with caplog.at_level(logging.WARNING, logger="restore.engine.weights"):
         files = resolve_model("hf://testowner/not-cached@main")
     assert files.folder == other_folder
     assert "HF_HUB_OFFLINE" in files.fallback_reason and "not in the local cache" in files.fallback_reason
@@ -235,7 +235,7 @@ def test_hub_cache_miss_of_a_revision_not_cached(offline_hub, other_folder):
 
 def test_hub_source_from_environment_falls_back_too(offline_hub, other_folder, monkeypatch, caplog):
     monkeypatch.setenv(weights.ENVIRONMENT_VARIABLE, "hf://testowner/not-cached")
-    with caplog.at_level(logging.WARNING, logger="restore.weights"):
+    with caplog.at_level(logging.WARNING, logger="restore.engine.weights"):
         files = resolve_model()
     assert files.folder == other_folder
     assert "$VHS_RESTORE_MODEL" in files.fallback_reason and "using the bundled model in checkpoints/" in files.fallback_reason

@@ -34,8 +34,8 @@ class TrainConfig:
     steps: int = option(20000, "total training steps")
     batch: int = option(16, "global batch size")
     crop: int = option(128, "training crop size in pixels, a multiple of 8")
-    # A name in restore.model.GENERATOR_CONFIGS or a JSON object of GeneratorConfig fields.
-    generator: str = option("lean", "generator: a name in restore.model.GENERATOR_CONFIGS (lean, context, pix2pix, tiny) "
+    # A name in restore.engine.model.GENERATOR_CONFIGS or a JSON object of GeneratorConfig fields.
+    generator: str = option("lean", "generator: a name in restore.engine.model.GENERATOR_CONFIGS (lean, context, pix2pix, tiny) "
                                     "or a JSON object of GeneratorConfig fields", flag="--config")
     learning_rate: float = option(1e-3, "peak generator learning rate, cosine-decayed", flag="--lr")
     final_learning_rate: float = option(5e-5, "learning rate at the last step", flag="--final-lr")
@@ -71,7 +71,7 @@ class TrainConfig:
                 raise ValueError(f"{name} must be auto, on or off")
 
     def generator_config(self):
-        from restore.model import generator_config_from  # Keras loads here, not at --help
+        from restore.engine.model import generator_config_from  # Keras loads here, not at --help
 
         return generator_config_from(self.generator)
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import keras
 
+from restore.engine.weights import CARD_NAME, CONFIG_NAME, FORMAT, FORMAT_VERSION, WEIGHTS_NAME
 from restore.files import write_atomically
-from restore.weights import CARD_NAME, CONFIG_NAME, FORMAT, FORMAT_VERSION, WEIGHTS_NAME
 
 
 def export_model(folder: Path, generator: keras.Model, config: dict[str, Any], card: str) -> Path:

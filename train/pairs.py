@@ -22,8 +22,8 @@ import numpy as np
 
 from restore.degrade import FORMS, PRESETS, DegradeSettings, degrade, random_settings
 from restore.degrade.frame import tune_allocator_for_frames
+from restore.engine.timebase import correct_timebase
 from restore.images import IMAGE_SUFFIXES, ImageError, find_images, read_image
-from restore.timebase import correct_timebase
 
 log = logging.getLogger(__name__)
 

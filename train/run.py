@@ -26,10 +26,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from restore.engine.model import DiscriminatorConfig, build_discriminator, build_generator
+from restore.engine.restorer import Restorer
 from restore.figures import image_grid
-from restore.inference import Restorer
 from restore.metrics import psnr, ssim
-from restore.model import DiscriminatorConfig, build_discriminator, build_generator
 from train.config import TrainConfig
 from train.export import export_model, model_card, push_to_hub
 from train.pairs import PairBank, list_images, validation_pairs

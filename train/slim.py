@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from restore.model import GENERATOR_CONFIGS, GeneratorConfig, build_generator, generator_config_from
+from restore.engine.model import GENERATOR_CONFIGS, GeneratorConfig, build_generator, generator_config_from
 
 RGB = "rgb"  # the 3 picture channels: never cut
 
@@ -45,7 +45,7 @@ class ConvLayout:
 
 
 def conv_layouts(config: GeneratorConfig) -> list[ConvLayout]:
-    """Every convolution of `restore.model.build_generator`'s U-Net with its channel groups.
+    """Every convolution of `restore.engine.model.build_generator`'s U-Net with its channel groups.
 
     Groups: ``down{l}`` (encoder level ``l``), ``up{l}`` (decoder level ``l``), ``head``
     and ``rgb``. Mirrors the builder: decoder level ``l`` reads ``up{l+1}`` concatenated
@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", default="lean", help=f"target generator: one of {', '.join(GENERATOR_CONFIGS)} or a JSON object of GeneratorConfig fields (default lean)")
     arguments = parser.parse_args(argv)
 
-    from restore.weights import ModelLoadError, load_generator, resolve_model
+    from restore.engine.weights import ModelLoadError, load_generator, resolve_model
     from train.export import export_model, model_card
 
     try:

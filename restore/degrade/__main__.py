@@ -1,7 +1,7 @@
-"""``python -m restore.degrade``: the simulator's command line (`restore.degrade_cli`)."""
+"""``python -m restore.degrade``: the simulator's command line (`restore.cli.degrade`)."""
 
 import sys
 
-from restore.degrade_cli import main
+from restore.cli.degrade import main
 
 sys.exit(main())

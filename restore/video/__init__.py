@@ -1,6 +1,6 @@
 """Video files: restore (or otherwise transform) every frame of a capture, keep its sound.
 
-`restore_video` runs a `restore.inference.Restorer` over a file; `transform_video` is the
+`restore_video` runs a `restore.engine.restorer.Restorer` over a file; `transform_video` is the
 same pipeline for any per-picture function ``process(picture, frame)``, where ``frame``
 is the picture's `FrameContext` (input frame index, time, field), so a function that
 changes over time needs no counter of its own (the simulator's

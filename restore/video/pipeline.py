@@ -1,6 +1,6 @@
 """Running a frame function over a whole video file: `transform_video` (any per-picture
 function; the simulator's ``python -m restore.degrade clip.mp4 -o bad.mp4`` uses it) and
-`restore_video` (a `restore.inference.Restorer`). This module checks the job, wires the
+`restore_video` (a `restore.engine.restorer.Restorer`). This module checks the job, wires the
 stages (`restore.video.stages`: reader, model, writer) and decides what becomes of the
 output: the finished file, a playable ``<stem>.partial<suffix>`` after Ctrl-C or a
 failure, or nothing.

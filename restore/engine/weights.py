@@ -6,7 +6,7 @@ bundled ``checkpoints/`` folder, which ``$VHS_RESTORE_MODEL`` overrides.
 
 A model folder holds ``config.json`` (architecture and preprocessing, plain JSON) and
 ``generator.weights.h5`` (Keras weights: tensors only). Loading builds the generator from
-our own code (`restore.model.build_generator`) and then reads the tensors into it, so
+our own code (`restore.engine.model.build_generator`) and then reads the tensors into it, so
 nothing in a downloaded file is ever executed: no pickles, no serialized Python, no
 ``.keras`` archives with custom objects.
 
@@ -53,7 +53,7 @@ CARD_NAME = "MODEL_CARD.md"
 FORMAT = "vhs-restore-generator"
 FORMAT_VERSION = 1
 
-BUNDLED_FOLDER = Path(__file__).resolve().parent.parent / "checkpoints"
+BUNDLED_FOLDER = Path(__file__).resolve().parents[2] / "checkpoints"  # beside the restore package
 ENVIRONMENT_VARIABLE = "VHS_RESTORE_MODEL"
 HUB_PREFIX = "hf://"
 
@@ -146,7 +146,7 @@ def load_generator(files: ModelFiles) -> tuple[Any, dict[str, Any]]:
     weights file that is empty, not HDF5, truncated, or written for another architecture.
     """
     # Imported here: resolving a source (and parsing hf:// strings) needs no TensorFlow.
-    from restore.model import GeneratorConfig, build_generator
+    from restore.engine.model import GeneratorConfig, build_generator
 
     config = read_config(files.config_path)
     try:

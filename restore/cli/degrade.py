@@ -148,6 +148,3 @@ def _message(text: str) -> None:
 
     tqdm.write(text, file=sys.stderr)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

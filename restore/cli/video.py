@@ -1,6 +1,6 @@
 """The video part of the command line (``python -m restore capture.avi -o OUTDIR``).
 
-`restore/__main__.py` owns the command; this module adds the video options to its
+`restore/cli/command.py` owns the command; this module adds the video options to its
 parser, picks the video files out of its inputs and restores them with `restore.video`:
 each ``INPUT`` video becomes ``OUTDIR/<stem>.mkv`` (or ``<stem>.mp4``/``.mov`` with
 ``--codec h264`` where that container can hold the sound; see `restore.video`), every
@@ -17,7 +17,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from restore.cli_common import SKIP, WRITE, plan_output
+from restore.cli.outputs import SKIP, WRITE, plan_output
 from restore.files import scan_folder
 from restore.video import CODECS, DEFAULT_CODEC, VIDEO_SUFFIXES, is_video_path
 

@@ -1,4 +1,4 @@
-"""What the image and the video command line share (`restore/__main__.py`, `restore/video_cli.py`)."""
+"""What the image and the video command line share (`restore/cli/command.py`, `restore/cli/video.py`)."""
 
 from __future__ import annotations
 

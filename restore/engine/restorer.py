@@ -4,7 +4,7 @@
 (grey, RGB, RGBA, 8/16-bit, float), optional line alignment (time-base correction),
 padding to the network's multiple, tiling with overlap and smooth blending, batching,
 and the optional PAL anamorphic-to-square-pixel resize. `load_restorer` resolves a
-model source (`restore.weights`) and builds a `Restorer` once; callers keep it.
+model source (`restore.engine.weights`) and builds a `Restorer` once; callers keep it.
 
 How an image is run
 -------------------
@@ -39,11 +39,11 @@ from typing import Any
 import cv2
 import numpy as np
 
+from restore.engine.model import GeneratorConfig, pad_to_multiple
+from restore.engine.weights import load_generator, resolve_model
 from restore.images import MAX_PIXELS, read_image, write_png
-from restore.model import GeneratorConfig, pad_to_multiple
 from restore.pal import shift_lines
 from restore.pal import square_pixel_width as pal_square_width
-from restore.weights import load_generator, resolve_model
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -77,8 +77,8 @@ def load_restorer(
 
     ``source``: None (``$VHS_RESTORE_MODEL``, else the bundled ``checkpoints/``), a local
     folder or file written by ``python -m train``, or ``hf://owner/name[@revision]``; see
-    `restore.weights.resolve_model` (``fallback`` too). Raises
-    `restore.weights.ModelLoadError` (a ValueError) naming the file when the model is unusable.
+    `restore.engine.weights.resolve_model` (``fallback`` too). Raises
+    `restore.engine.weights.ModelLoadError` (a ValueError) naming the file when the model is unusable.
     The other arguments are passed to `Restorer`.
     """
     files = resolve_model(source, fallback=fallback)
@@ -106,7 +106,7 @@ class Restorer:
                     no side longer than this run whole. None or 0: never tile.
     overlap:        minimum overlap of neighbouring tiles, pixels (blending width).
     batch_size:     tiles per network call; None: 4 on a GPU, 1 on a CPU.
-    line_alignment: straighten line jitter before the network (`restore.timebase`);
+    line_alignment: straighten line jitter before the network (`restore.engine.timebase`);
                     None follows the model's config.
     """
 
@@ -376,12 +376,12 @@ def _edge_weights(tile: int, ramp_start: bool, ramp_end: bool, overlap: int) -> 
 
 
 def _align_lines(colour: np.ndarray, scale: float) -> np.ndarray:
-    """Time-base correction (`restore.timebase`) of an H×W×3 image of any supported dtype."""
+    """Time-base correction (`restore.engine.timebase`) of an H×W×3 image of any supported dtype."""
     try:
-        from restore import timebase
+        from restore.engine import timebase
     except ImportError as error:
         raise ImportError(
-            "line alignment needs restore.timebase, which is not available; "
+            "line alignment needs restore.engine.timebase, which is not available; "
             "turn line alignment off (--line-alignment off / line_alignment=False)"
         ) from error
     if colour.dtype == np.uint8:

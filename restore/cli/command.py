@@ -1,0 +1,310 @@
+"""Command line: restore image files and folders of them.
+
+    python -m restore INPUT [INPUT ...] -o OUTDIR [--model SRC] [--overwrite] [--recursive]
+                      [--tile N] [--pal-aspect] [--line-alignment {auto,on,off}]
+
+Each input image becomes ``OUTDIR/<input stem>.png``, the same size as the input (wider
+with ``--pal-aspect``). Bad inputs are reported on stderr, one line each
+(``error: <path>: <reason>``), and the others are still restored. Exit status: 0 when
+every input was restored or skipped, 1 when any failed, 2 for a usage error, 130 when
+interrupted (Ctrl-C).
+
+Outputs are flat in OUTDIR, as the contract says; when two inputs share a stem (say
+``a/frame.jpg`` and ``b/frame.png``), the first in sorted path order is restored and each
+later one is reported as an error rather than silently overwriting it. Inputs are only
+read; outputs are written to a hidden temporary name and renamed, so OUTDIR never holds a
+half-written PNG; an existing output is skipped unless ``--overwrite`` is given.
+
+Video files (``capture.avi``, ``.mp4``, ``.mkv``, ``.mov``, ...) are restored frame by frame
+into ``OUTDIR/<stem>.mkv`` with their sound; `restore.cli.video` owns that part and its
+options (``--fields``, ``--deinterlace bob``, ``--field-order``, ``--codec``). Ctrl-C during
+a video keeps its finished frames as a playable ``<stem>.partial.mkv``; Ctrl-C during images
+keeps the images already restored. Either way one ``interrupted: ...`` line says what was
+kept, and the exit status is 130. Every input's header is checked before the model loads, and
+an OUTDIR the run created is removed again when nothing was written into it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from restore.cli import video as video_cli
+from restore.cli.outputs import SKIP, WRITE, plan_output
+from restore.images import MAX_PIXELS, ImageError, find_images, probe_image
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m restore",
+        description=(
+            "Restore digitised VHS/PAL video frames (grain, line jitter, tearing, chroma smear, "
+            "washed colours) with a pix2pix U-Net. Each input image is written to "
+            "OUTDIR/<input stem>.png at the same size; inputs are never modified."
+        ),
+        epilog=(
+            "Exit status: 0 all restored (or skipped), 1 some input failed (one 'error: PATH: "
+            "REASON' line each on stderr), 2 usage error, 130 interrupted by Ctrl-C (finished outputs "
+            "are kept; one 'interrupted: ...' line says what). Environment: VHS_RESTORE_MODEL sets the "
+            "default model; HF_HUB_OFFLINE=1 uses only the Hugging Face cache."
+        ),
+    )
+    parser.add_argument("inputs", metavar="INPUT", nargs="+", type=Path,
+                        help="an image file (PNG, JPEG, BMP, TIFF, WebP, GIF, PPM/PGM) or a folder of them; "
+                             "or a video file (see video inputs below)")
+    parser.add_argument("-o", "--output", "--outdir", dest="outdir", metavar="OUTDIR", type=Path, required=True,
+                        help="folder for the restored PNGs (created if missing)")
+    parser.add_argument("--model", metavar="SRC", default=None,
+                        help="model to use: a folder written by `python -m train` (or its generator.weights.h5 "
+                             "or config.json), or hf://owner/name[@revision] from the Hugging Face Hub. Default: "
+                             "$VHS_RESTORE_MODEL, else the bundled checkpoints/. If the Hub cannot be reached and "
+                             "the model is not cached, a warning says so and the bundled model is used")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace outputs that already exist (default: skip them with a message)")
+    parser.add_argument("-r", "--recursive", action="store_true",
+                        help="also restore images in subfolders of folder inputs (outputs stay flat in OUTDIR)")
+    parser.add_argument("--tile", metavar="N", type=int, default=None,
+                        help="tile side in pixels for large images, a multiple of the model's 2**depth "
+                             "(32 for a depth-5 model such as the lean one); images with no side longer than N run whole. "
+                             "Smaller tiles use less memory. 0 disables tiling. Default: 768")
+    parser.add_argument("--pal-aspect", action="store_true",
+                        help="treat inputs as PAL anamorphic frames (720 samples per line) and output square "
+                             "pixels: width × 768/720, so 720×576 becomes 768×576. Default: keep the input size")
+    parser.add_argument("--line-alignment", choices=("auto", "on", "off"), default="auto",
+                        help="straighten horizontal line jitter before restoring, using the frame's black side "
+                             "borders: auto follows the model's config (default), on or off force it")
+    parser.add_argument("--max-pixels", metavar="N", type=int, default=MAX_PIXELS,
+                        help=f"refuse images with more than N pixels, checked before decoding (guards against "
+                             f"decompression bombs). Default: {MAX_PIXELS:,}")
+    video_cli.add_arguments(parser)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    created = _missing_folders(args.outdir)
+    try:
+        return _run(parser, args)
+    except KeyboardInterrupt:  # Ctrl-C outside the restoring loops (planning, loading the model)
+        _message("interrupted (Ctrl-C)")
+        return video_cli.EXIT_INTERRUPTED
+    finally:
+        _remove_if_empty(created)
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.tile is not None and args.tile < 0:
+        parser.error(f"--tile must be >= 0, got {args.tile}")
+    if args.max_pixels < 1:
+        parser.error(f"--max-pixels must be >= 1, got {args.max_pixels}")
+    if args.model and args.model.startswith("hf://"):
+        from restore.engine.weights import parse_hub_source
+
+        try:
+            parse_hub_source(args.model)
+        except ValueError as error:
+            parser.error(str(error))
+    outdir: Path = args.outdir
+    if outdir.exists() and not outdir.is_dir():
+        parser.error(f"{outdir}: OUTDIR exists and is not a folder")
+    video_cli.check_arguments(parser, args)
+
+    failures = 0
+
+    def report(path, reason: str) -> None:
+        nonlocal failures
+        failures += 1
+        _message(f"error: {path}: {reason}")
+
+    videos, image_inputs = video_cli.split_inputs(args.inputs, recursive=args.recursive)
+    files, errors = find_images(image_inputs, recursive=args.recursive)
+    for path, reason in errors:
+        report(path, reason)
+    if not files and not errors and not videos:
+        _message("error: no images found in the given folders" + ("" if args.recursive else " (use --recursive for subfolders)"))
+        return EXIT_FAILED
+
+    # Decide every output before loading the model: name clashes, inputs that would be
+    # overwritten and existing outputs need no network.
+    # Headers are read too (empty, not an image, too many pixels), so that such inputs are
+    # reported at once and the model is not loaded for nothing.
+    jobs: list[tuple[Path, Path]] = []
+    claimed: dict[str, Path] = {}
+    skipped = 0
+    for path in files:
+        output = outdir / f"{path.stem}.png"
+        plan = plan_output(path, output, claimed, args.overwrite, report, _message)
+        if plan == SKIP:
+            skipped += 1
+        elif plan == WRITE:
+            try:
+                probe_image(path, max_pixels=args.max_pixels)
+            except ImageError as error:
+                report(error.path, error.reason)
+                continue
+            jobs.append((path, output))
+
+    restored = 0
+    restorer, status = None, EXIT_OK
+    interrupted = False
+    if jobs:
+        try:
+            outdir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            _message(f"error: {outdir}: cannot create the output folder ({error.strerror or error})")
+            return EXIT_FAILED
+        restorer, status = _load(args)
+        if restorer is None:
+            return status
+        restored, failed, interrupted = _restore_all(restorer, jobs, args, report)
+        if interrupted:
+            _message(f"interrupted: stopped after {restored} of {len(jobs)} images (Ctrl-C); "
+                     + (f"the restored ones are in {outdir}" if restored else "nothing was written"))
+            return video_cli.EXIT_INTERRUPTED
+    if videos:
+        def get_restorer():  # loaded once, and only when a video needs it
+            nonlocal restorer, status
+            if restorer is None and status == EXIT_OK:
+                restorer, status = _load(args)
+            return restorer
+
+        video_restored, video_skipped, interrupted = video_cli.restore_videos(
+            videos, outdir, args, get_restorer, report, _message, claimed)
+        restored, skipped = restored + video_restored, skipped + video_skipped
+        if restorer is None and status != EXIT_OK:
+            return status
+    _message(f"restored {restored}, skipped {skipped}, failed {failures}"
+             + (f"; outputs in {outdir}" if restored else ""))
+    if interrupted:
+        return video_cli.EXIT_INTERRUPTED
+    return EXIT_FAILED if failures else EXIT_OK
+
+
+def _load(args):
+    """The restorer and EXIT_OK, or None and the exit status after printing why."""
+    _quiet_tensorflow()
+    with _tensorflow_startup_filtered():
+        from restore.engine.restorer import DEFAULT_TILE, load_restorer
+    from restore.engine.weights import ModelLoadError
+
+    # The fallback warning is printed below as one "warning:" line; without a handler,
+    # logging's last-resort handler would print it a second time.
+    logging.getLogger("restore.engine.weights").addHandler(logging.NullHandler())
+    line_alignment = {"auto": None, "on": True, "off": False}[args.line_alignment]
+    tile = DEFAULT_TILE if args.tile is None else (args.tile or None)
+    try:
+        with _tensorflow_startup_filtered():  # the first TensorFlow ops start the runtime
+            restorer = load_restorer(args.model, tile=tile, line_alignment=line_alignment)
+    except ModelLoadError as error:
+        _message(f"error: cannot load the model: {error}")
+        return None, EXIT_FAILED
+    except ValueError as error:  # a --tile that does not suit the model: a usage error
+        _message(f"error: --tile {args.tile}: {error}")
+        return None, EXIT_USAGE
+    if restorer.fallback_reason:
+        _message(f"warning: {restorer.fallback_reason}")
+    return restorer, EXIT_OK
+
+
+def _restore_all(restorer, jobs, args, report) -> tuple[int, int, bool]:
+    """Restore every job; returns (restored, failed, interrupted). Ctrl-C stops after the
+    image being restored is dropped (outputs are written whole or not at all)."""
+    from tqdm import tqdm
+
+    restored = failed = 0
+    # disable=None: a bar only when stderr is a terminal, so logs and pipes stay clean.
+    with tqdm(jobs, desc="restoring", unit="image", disable=None, file=sys.stderr, dynamic_ncols=True) as progress:
+        try:
+            for path, output in progress:
+                try:
+                    restorer.restore_file(path, output, pal_aspect=args.pal_aspect, max_pixels=args.max_pixels)
+                except ImageError as error:
+                    report(error.path, error.reason)
+                    failed += 1
+                except OSError as error:
+                    report(path, f"cannot write {output} ({error.strerror or error})")
+                    failed += 1
+                except (ValueError, MemoryError) as error:
+                    report(path, f"cannot restore ({error})")
+                    failed += 1
+                else:
+                    restored += 1
+        except KeyboardInterrupt:
+            return restored, failed, True
+    return restored, failed, False
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and those of its parents that do not exist yet, deepest first."""
+    missing = []
+    for candidate in (folder, *folder.absolute().parents):
+        if candidate.exists() or candidate.is_symlink():
+            break
+        missing.append(candidate)
+    return missing
+
+
+def _remove_if_empty(folders: list[Path]) -> None:
+    """Remove the folders this run created (deepest first) that are still empty: a run that
+    wrote nothing leaves no empty OUTDIR behind."""
+    for folder in folders:
+        try:
+            folder.rmdir()  # only ever removes an empty folder
+        except OSError:
+            return
+
+
+def _message(text: str) -> None:
+    """One line on stderr that does not break the progress bar."""
+    from tqdm import tqdm
+
+    tqdm.write(text, file=sys.stderr)
+
+
+# TensorFlow's native start-up lines (oneDNN notice, "no CUDA drivers", cuInit failure on
+# a machine without a GPU) go straight to file descriptor 2, whatever TF_CPP_MIN_LOG_LEVEL
+# says. They would interleave with the one-line-per-input report, so they are dropped;
+# anything else written during the import is passed on.
+_TENSORFLOW_CHATTER = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog|[IWE]\d{4} [\d:. ]+\d+ "
+    r"(port\.cc|cudart_stub\.cc|cuda_platform\.cc|cpu_feature_guard\.cc|cuda_executor\.cc|cuda_dnn\.cc|"
+    r"cuda_fft\.cc|cuda_blas\.cc|gpu_device\.cc|computation_placer\.cc))"
+)
+
+
+@contextlib.contextmanager
+def _tensorflow_startup_filtered():
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no usable stderr descriptor: nothing to filter
+        yield
+        return
+    with tempfile.TemporaryFile(mode="w+b") as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            for line in captured.read().decode("utf-8", "replace").splitlines():
+                if line.strip() and not _TENSORFLOW_CHATTER.match(line):
+                    print(line, file=sys.stderr)
+
+
+def _quiet_tensorflow() -> None:
+    # TensorFlow's C++ start-up chatter (CPU features, oneDNN) is noise on a command line;
+    # errors still show. Respect a value the user set.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
