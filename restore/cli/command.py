@@ -33,6 +33,7 @@ import os
 import re
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from restore.cli import video as video_cli
@@ -101,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         _remove_if_empty(created)
 
 
-def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+def _check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Usage errors (exit status 2) found before any file is read."""
     if args.tile is not None and args.tile < 0:
         parser.error(f"--tile must be >= 0, got {args.tile}")
     if args.max_pixels < 1:
@@ -113,35 +115,72 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             parse_hub_source(args.model)
         except ValueError as error:
             parser.error(str(error))
-    outdir: Path = args.outdir
-    if outdir.exists() and not outdir.is_dir():
-        parser.error(f"{outdir}: OUTDIR exists and is not a folder")
+    if args.outdir.exists() and not args.outdir.is_dir():
+        parser.error(f"{args.outdir}: OUTDIR exists and is not a folder")
     video_cli.check_arguments(parser, args)
 
-    failures = 0
 
-    def report(path, reason: str) -> None:
-        nonlocal failures
-        failures += 1
+@dataclass
+class _Session:
+    """One command's shared state: the failures reported, and the model once loaded."""
+
+    args: argparse.Namespace
+    failures: int = 0
+    restorer: object | None = None
+    status: int = EXIT_OK  # the exit status when loading the model failed
+
+    def report(self, path, reason: str) -> None:
+        self.failures += 1
         _message(f"error: {path}: {reason}")
 
+    def get_restorer(self):
+        """The restorer, loaded once and only when an input needs it; None if it cannot be."""
+        if self.restorer is None and self.status == EXIT_OK:
+            self.restorer, self.status = _load(self.args)
+        return self.restorer
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    _check_arguments(parser, args)
+    session = _Session(args)
     videos, image_inputs = video_cli.split_inputs(args.inputs, recursive=args.recursive)
     files, errors = find_images(image_inputs, recursive=args.recursive)
     for path, reason in errors:
-        report(path, reason)
+        session.report(path, reason)
     if not files and not errors and not videos:
         _message("error: no images found in the given folders" + ("" if args.recursive else " (use --recursive for subfolders)"))
         return EXIT_FAILED
 
-    # Decide every output before loading the model: name clashes, inputs that would be
-    # overwritten and existing outputs need no network.
-    # Headers are read too (empty, not an image, too many pixels), so that such inputs are
-    # reported at once and the model is not loaded for nothing.
-    jobs: list[tuple[Path, Path]] = []
     claimed: dict[str, Path] = {}
-    skipped = 0
+    jobs, skipped = _plan_images(files, args, claimed, session.report)
+    restored, interrupted = 0, False
+    if jobs:
+        restored, early_exit = _restore_images(jobs, session)
+        if early_exit is not None:
+            return early_exit
+    if videos:
+        video_restored, video_skipped, interrupted = video_cli.restore_videos(
+            videos, args.outdir, args, session.get_restorer, session.report, _message, claimed)
+        restored, skipped = restored + video_restored, skipped + video_skipped
+        if session.restorer is None and session.status != EXIT_OK:
+            return session.status
+    _message(f"restored {restored}, skipped {skipped}, failed {session.failures}"
+             + (f"; outputs in {args.outdir}" if restored else ""))
+    if interrupted:
+        return video_cli.EXIT_INTERRUPTED
+    return EXIT_FAILED if session.failures else EXIT_OK
+
+
+def _plan_images(files: list[Path], args, claimed: dict[str, Path], report) -> tuple[list[tuple[Path, Path]], int]:
+    """(input, output) jobs and the number skipped, decided before the model loads.
+
+    Name clashes, inputs that would be overwritten and existing outputs need no model, and
+    headers are read too (empty, not an image, too many pixels), so that such inputs are
+    reported at once and the model is not loaded for nothing.
+    """
+    jobs, skipped = [], 0
     for path in files:
-        output = outdir / f"{path.stem}.png"
+        output = args.outdir / f"{path.stem}.png"
         plan = plan_output(path, output, claimed, args.overwrite, report, _message)
         if plan == SKIP:
             skipped += 1
@@ -152,41 +191,27 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
                 report(error.path, error.reason)
                 continue
             jobs.append((path, output))
+    return jobs, skipped
 
-    restored = 0
-    restorer, status = None, EXIT_OK
-    interrupted = False
-    if jobs:
-        try:
-            outdir.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            _message(f"error: {outdir}: cannot create the output folder ({error.strerror or error})")
-            return EXIT_FAILED
-        restorer, status = _load(args)
-        if restorer is None:
-            return status
-        restored, failed, interrupted = _restore_all(restorer, jobs, args, report)
-        if interrupted:
-            _message(f"interrupted: stopped after {restored} of {len(jobs)} images (Ctrl-C); "
-                     + (f"the restored ones are in {outdir}" if restored else "nothing was written"))
-            return video_cli.EXIT_INTERRUPTED
-    if videos:
-        def get_restorer():  # loaded once, and only when a video needs it
-            nonlocal restorer, status
-            if restorer is None and status == EXIT_OK:
-                restorer, status = _load(args)
-            return restorer
 
-        video_restored, video_skipped, interrupted = video_cli.restore_videos(
-            videos, outdir, args, get_restorer, report, _message, claimed)
-        restored, skipped = restored + video_restored, skipped + video_skipped
-        if restorer is None and status != EXIT_OK:
-            return status
-    _message(f"restored {restored}, skipped {skipped}, failed {failures}"
-             + (f"; outputs in {outdir}" if restored else ""))
+def _restore_images(jobs: list[tuple[Path, Path]], session: _Session) -> tuple[int, int | None]:
+    """Restore the image jobs; returns (restored, None), or (restored, exit status) when the
+    command must stop here: no output folder, no model, or Ctrl-C."""
+    outdir = session.args.outdir
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        _message(f"error: {outdir}: cannot create the output folder ({error.strerror or error})")
+        return 0, EXIT_FAILED
+    restorer = session.get_restorer()
+    if restorer is None:
+        return 0, session.status
+    restored, _, interrupted = _restore_all(restorer, jobs, session.args, session.report)
     if interrupted:
-        return video_cli.EXIT_INTERRUPTED
-    return EXIT_FAILED if failures else EXIT_OK
+        _message(f"interrupted: stopped after {restored} of {len(jobs)} images (Ctrl-C); "
+                 + (f"the restored ones are in {outdir}" if restored else "nothing was written"))
+        return restored, video_cli.EXIT_INTERRUPTED
+    return restored, None
 
 
 def _load(args):

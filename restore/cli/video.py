@@ -96,11 +96,35 @@ def restore_videos(
     the caller has said why); ``report(path, reason)`` records a failed input;
     ``claimed`` maps output names (casefolded) already taken by other inputs.
     """
+    jobs, skipped = _plan_videos(videos, outdir, args, report, message, {} if claimed is None else claimed)
+    if not jobs:
+        return 0, skipped, False
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        for path, _ in jobs:
+            report(path, f"cannot create the output folder {outdir} ({error.strerror or error})")
+        return 0, skipped, False
+    restorer = get_restorer()
+    if restorer is None:
+        return 0, skipped, False
+    restored = 0
+    for path, output in jobs:
+        outcome = _restore_one(path, output, restorer, args, report, message)
+        if outcome is _INTERRUPTED:
+            return restored, skipped, True
+        restored += outcome
+    return restored, skipped, False
+
+
+_INTERRUPTED = object()  # what `_restore_one` returns after Ctrl-C
+
+
+def _plan_videos(videos, outdir: Path, args, report, message, claimed) -> tuple[list[tuple[Path, Path]], int]:
+    """(input, output) jobs and the number skipped: every header probed before the model loads."""
     from restore import video
 
-    claimed = {} if claimed is None else claimed
-    jobs: list[tuple[Path, Path, video.VideoInfo]] = []
-    skipped = 0
+    jobs, skipped = [], 0
     for path in videos:
         try:
             info = video.probe_video(path)
@@ -112,44 +136,35 @@ def restore_videos(
         if plan == SKIP:
             skipped += 1
         elif plan == WRITE:
-            jobs.append((path, output, info))
-    if not jobs:
-        return 0, skipped, False
-    try:
-        outdir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        for path, _, _ in jobs:
-            report(path, f"cannot create the output folder {outdir} ({error.strerror or error})")
-        return 0, skipped, False
-    restorer = get_restorer()
-    if restorer is None:
-        return 0, skipped, False
+            jobs.append((path, output))
+    return jobs, skipped
 
-    restored = 0
-    for path, output, info in jobs:
-        interlaced_hint = not args.fields and not args.deinterlace
-        try:
-            result = video.restore_video(
-                path, output, restorer, fields=args.fields, deinterlace=args.deinterlace,
-                field_order=args.field_order, codec=args.codec, pal_aspect=getattr(args, "pal_aspect", False),
-            )
-        except video.VideoInterrupted as interrupted:
-            message(f"interrupted: {path}: {interrupted.describe()}")
-            return restored, skipped, True
-        except video.VideoError as error:
-            report(error.path, error.full_reason)
-            continue
-        except OSError as error:
-            report(path, f"cannot write {output} ({error.strerror or error})")
-            continue
-        except (ValueError, MemoryError) as error:
-            report(path, f"cannot restore ({error})")
-            continue
-        restored += 1
-        if interlaced_hint and result.interlaced:
-            message(f"note: {path} is interlaced; --fields (keep it interlaced) or --deinterlace bob (50p) "
-                    "may restore motion better")
-        message(f"restored {path} -> {result.output_path}: {result.frames_out} frames at "
-                f"{float(result.frame_rate):g} fps, {result.audio_streams} audio stream(s) copied, "
-                f"{result.frames_per_second:.1f} frames/s")
-    return restored, skipped, False
+
+def _restore_one(path: Path, output: Path, restorer, args, report, message):
+    """Restore one video: 1 when done, 0 when it failed (reported), `_INTERRUPTED` on Ctrl-C."""
+    from restore import video
+
+    try:
+        result = video.restore_video(
+            path, output, restorer, fields=args.fields, deinterlace=args.deinterlace,
+            field_order=args.field_order, codec=args.codec, pal_aspect=getattr(args, "pal_aspect", False),
+        )
+    except video.VideoInterrupted as interrupted:
+        message(f"interrupted: {path}: {interrupted.describe()}")
+        return _INTERRUPTED
+    except video.VideoError as error:
+        report(error.path, error.full_reason)
+        return 0
+    except OSError as error:
+        report(path, f"cannot write {output} ({error.strerror or error})")
+        return 0
+    except (ValueError, MemoryError) as error:
+        report(path, f"cannot restore ({error})")
+        return 0
+    if not args.fields and not args.deinterlace and result.interlaced:
+        message(f"note: {path} is interlaced; --fields (keep it interlaced) or --deinterlace bob (50p) "
+                "may restore motion better")
+    message(f"restored {path} -> {result.output_path}: {result.frames_out} frames at "
+            f"{float(result.frame_rate):g} fps, {result.audio_streams} audio stream(s) copied, "
+            f"{result.frames_per_second:.1f} frames/s")
+    return 1
