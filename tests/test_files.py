@@ -1,4 +1,5 @@
-"""restore.files: atomic writes and folder scans, the rules every output and folder input follows."""
+"""restore.files: atomic writes and folder scans, the rules every output and folder input follows;
+and restore.images.find_images, the same scan with the image suffixes."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import stat
 import pytest
 
 from restore.files import find_files, scan_folder, write_atomically, write_bytes_atomically
+from restore.images import IMAGE_SUFFIXES, ImageError, find_images, read_image
 
 
 def _leftovers(folder):
@@ -95,3 +97,66 @@ def test_find_files_keeps_named_files_and_reports_missing_inputs(tree):
     files, errors = find_files([tree / "notes.txt", tree, tree / "absent.png"], {".mkv"})
     assert [path.name for path in files] == ["b.mkv", "notes.txt"]
     assert errors == [(tree / "absent.png", "no such file or directory")]
+
+
+# ------------------------------------------------------------------------------ find_images
+
+
+@pytest.fixture
+def mixed_folder(tmp_path):
+    root = tmp_path / "frames"
+    (root / "sub" / "deeper").mkdir(parents=True)
+    (root / ".hidden_dir").mkdir()
+    for rel in ["b.png", "a.JPG", "c.tiff", "sub/d.png", "sub/deeper/e.webp",
+                ".hidden.png", ".hidden_dir/f.png", "sub/.g.png"]:
+        (root / rel).write_bytes(b"x")
+    (root / "notes.txt").write_text("hi")
+    (root / "sub" / "readme.md").write_text("hi")
+    (root / "folder.png").mkdir()  # a folder with an image suffix is not an image
+    return root
+
+
+def test_find_images_flat(mixed_folder):
+    files, errors = find_images([mixed_folder], recursive=False)
+    assert files == [mixed_folder / n for n in ["a.JPG", "b.png", "c.tiff"]]
+    assert errors == []
+
+
+def test_find_images_recursive(mixed_folder):
+    files, errors = find_images([mixed_folder], recursive=True)
+    rels = [f.relative_to(mixed_folder).as_posix() for f in files]
+    assert rels == ["a.JPG", "b.png", "c.tiff", "sub/d.png", "sub/deeper/e.webp"]
+    assert errors == []
+
+
+def test_find_images_explicit_files_missing_paths_and_duplicates(mixed_folder):
+    missing = mixed_folder / "gone.png"
+    files, errors = find_images(
+        [mixed_folder / "notes.txt", missing, mixed_folder, mixed_folder / "b.png"], recursive=False
+    )
+    assert files == sorted([mixed_folder / n for n in ["a.JPG", "b.png", "c.tiff", "notes.txt"]])
+    assert errors == [(missing, "no such file or directory")]
+
+
+def test_find_images_reports_dangling_symlinks(mixed_folder, tmp_path):
+    # A link to nothing inside a folder used to be skipped without a word (issue 14).
+    (mixed_folder / "gone.png").symlink_to(tmp_path / "deleted.png")
+    (mixed_folder / "sub" / "gone.jpg").symlink_to(tmp_path / "deleted.jpg")
+    (mixed_folder / "notes-link.txt").symlink_to(tmp_path / "deleted.txt")  # not an image name: ignored
+    files, errors = find_images([mixed_folder], recursive=True)
+    assert mixed_folder / "gone.png" not in files
+    assert sorted(errors) == [
+        (mixed_folder / "gone.png", f"broken symbolic link: its target {tmp_path / 'deleted.png'} does not exist"),
+        (mixed_folder / "sub" / "gone.jpg", f"broken symbolic link: its target {tmp_path / 'deleted.jpg'} does not exist"),
+    ]
+    # Named explicitly, and when read.
+    files, errors = find_images([mixed_folder / "gone.png"])
+    assert files == [] and errors[0][1].startswith("broken symbolic link")
+    with pytest.raises(ImageError, match="broken symbolic link"):
+        read_image(mixed_folder / "gone.png")
+
+
+def test_image_suffixes():
+    wanted = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm"}
+    assert wanted <= IMAGE_SUFFIXES
+    assert all(s == s.lower() and s.startswith(".") for s in IMAGE_SUFFIXES)

@@ -1,0 +1,89 @@
+"""train.pairs: the training pairs. Unreadable files yield no pair, each damage family draws
+valid, varied settings (clean pairs are identical, light ones lightly damaged), bad family
+weights are refused, and the pair bank's top crops come from the top of the picture."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from train_helpers import BAD_FILES, TRAIN_PHOTOS
+
+from restore import DegradeSettings, psnr
+from train.pairs import FAMILIES, PairSettings, list_images, make_pair
+
+pytest_plugins = ("train_fixtures",)  # the fixture photos
+
+
+# --------------------------------------------------------------------------- #
+# Pairs and damage families
+# --------------------------------------------------------------------------- #
+def test_unreadable_files_yield_no_pair(photos):
+    train_dir, _ = photos
+    assert {p.name for p in list_images(train_dir)} == set(TRAIN_PHOTOS) | set(BAD_FILES)
+    for name in BAD_FILES:
+        assert make_pair(train_dir / name, seed=0) is None
+    degraded, clean = make_pair(train_dir / "coffee.jpg", seed=0)
+    assert degraded.shape == clean.shape and degraded.dtype == clean.dtype == np.uint8
+
+
+def test_clean_family_pairs_are_identical_and_light_family_pairs_are_lightly_damaged(photos):
+    train_dir, _ = photos
+    only = lambda family: PairSettings(families=((family, 1.0),), line_alignment_fraction=0.0)
+    for seed in range(3):
+        degraded, clean = make_pair(train_dir / "coffee.jpg", seed=seed, settings=only("clean"))
+        assert np.array_equal(degraded, clean)
+    light = [psnr(*make_pair(train_dir / "coffee.jpg", seed=seed, settings=only("light"))) for seed in range(6)]
+    wide = [psnr(*make_pair(train_dir / "coffee.jpg", seed=seed, settings=only("wide"))) for seed in range(6)]
+    assert np.mean(light) > np.mean(wide) + 3.0, (light, wide)
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_every_family_draws_valid_varied_settings(family):
+    drawn = [FAMILIES[family](np.random.default_rng(seed)) for seed in range(12)]
+    assert all(isinstance(settings, DegradeSettings) for settings in drawn)
+    assert all(settings.is_identity() for settings in drawn) == (family == "clean")
+    if family != "clean":
+        assert len({json.dumps(settings.to_dict()) for settings in drawn}) == len(drawn)
+
+
+def test_archive_family_always_has_a_colour_band():
+    assert all(FAMILIES["archive"](np.random.default_rng(seed)).color_band >= 0.4 for seed in range(20))
+
+
+@pytest.mark.parametrize(
+    "families, message",
+    [((("grain", 1.0),), "unknown damage families"), ((("clean", -1.0), ("wide", 1.0)), "weights"), ((("clean", 0.0),), "weights")],
+)
+def test_bad_pair_families_raise(families, message):
+    with pytest.raises(ValueError, match=message):
+        PairSettings(families=families)
+
+
+# --------------------------------------------------------------------------- #
+# The pair bank's crops
+# --------------------------------------------------------------------------- #
+@pytest.mark.parametrize("fraction", [0.0, 1.0])
+def test_top_crops_come_from_the_top_of_the_picture(fraction):
+    from train.pairs import PairBank
+
+    # Rows numbered by value, so a crop tells where it was taken.
+    rows = np.repeat(np.arange(200, dtype=np.uint8)[:, None, None], 64, axis=1).repeat(3, axis=2)
+    bank = PairBank([Path("unused.png")], size=1, top_crop_fraction=fraction)
+    bank.pairs = [(rows, rows)]
+    degraded, clean = bank.sample(32, 32, np.random.default_rng(0))
+    tops = np.round(degraded[:, 0, 0, 0] * 255).astype(int)
+    assert np.array_equal(degraded, clean)
+    if fraction == 1.0:
+        assert np.all(tops == 0)
+    else:
+        assert np.mean(tops == 0) < 0.2
+
+
+def test_top_crop_fraction_must_be_a_fraction():
+    from train.pairs import PairBank
+
+    with pytest.raises(ValueError, match="top_crop_fraction"):
+        PairBank([Path("unused.png")], top_crop_fraction=1.5)

@@ -1,0 +1,195 @@
+"""train.run and train.export, in process: one tiny training run (4 steps on 32-px crops, in a
+folder that also holds a truncated JPEG and an empty PNG) writes the model folder and card,
+its export restores an image whose size is not a multiple of 2**depth, a resume continues
+exactly at the checkpoint, `--push-to-hub` fails clearly without network after everything
+is saved, and the learning rate warms up then decays."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import shutil
+import socket
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pytest
+from train_helpers import BAD_FILES, ODD_SIZE, TRAIN_PHOTOS, assert_model_folder, cli_arguments, iterations, photo
+
+from train.config import TrainConfig
+from train.export import CARD_NAME, push_to_hub
+from train.run import train
+
+pytest_plugins = ("train_fixtures",)  # the fixture photos
+
+
+def _tiny(photos, out: Path, **overrides) -> TrainConfig:
+    train_dir, val_dir = photos
+    settings = {
+        "data": str(train_dir), "val": val_dir and str(val_dir), "out": str(out), "steps": 4, "batch": 2,
+        "crop": 32, "generator": "tiny", "checkpoint_every": 2, "validation_images": 2, "bank_size": 4,
+        "workers": 1, "warmup_steps": 1, "mixed_precision": "off", "xla": "off",
+    }
+    settings.update(overrides)
+    return TrainConfig(**settings)
+
+
+class _Records(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+    def messages(self, level: int = logging.DEBUG) -> list[str]:
+        return [record.getMessage() for record in self.records if record.levelno >= level]
+
+    def validation_steps(self) -> list[int]:
+        return [int(m.group(1)) for m in map(re.compile(r"step (\d+): validation").match, self.messages()) if m]
+
+
+@contextmanager
+def _train_log():
+    """Collect the ``train`` logger's records (at INFO) for the duration."""
+    logger = logging.getLogger("train")
+    handler, level = _Records(), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
+@pytest.fixture(scope="module")
+def trained(photos, tmp_path_factory) -> tuple[Path, _Records]:
+    """One in-process run: 4 steps, checkpoint and validation every 2. It asks to
+    resume, but its folder is new, so it starts from scratch (with a warning)."""
+    out = tmp_path_factory.mktemp("run") / "model"
+    with _train_log() as log:
+        assert train(_tiny(photos, out, resume=True)) == out
+    return out, log
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# --------------------------------------------------------------------------- #
+# Training runs (in process)
+# --------------------------------------------------------------------------- #
+def test_train_writes_model_folder_despite_bad_files(trained):
+    out, log = trained
+    config = assert_model_folder(out, steps=4)
+    assert (out / "checkpoints" / "ckpt-2.index").is_file()
+    assert sorted(p.name for p in (out / "samples").glob("*.png")) == ["step0000002.png", "step0000004.png"]
+    assert log.validation_steps() == [2, 4]
+    made = [m for m in log.messages() if "unreadable files skipped" in m]
+    assert made, log.messages()
+    assert config["training"]["images"] == len(TRAIN_PHOTOS) + len(BAD_FILES)
+    validation = config["validation"]
+    assert validation["images"] == 2 and validation["step"] == 4
+    for name in ("psnr", "ssim", "input_psnr", "input_ssim"):
+        assert math.isfinite(validation[name]), name
+    card = (out / CARD_NAME).read_text()
+    assert "Steps: 4" in card and "| restored |" in card
+
+
+def test_exported_folder_restores_odd_size_image(trained):
+    from restore import load_restorer
+
+    out, _ = trained
+    restorer = load_restorer(str(out), fallback=False)
+    image = photo("chelsea", ODD_SIZE)
+    assert ODD_SIZE[0] % 8 and ODD_SIZE[1] % 8
+    restored = restorer.restore(image)
+    assert restored.shape == image.shape and restored.dtype == np.uint8
+    # Four steps from the identity: still close to the input, so nothing is scrambled.
+    assert np.mean(np.abs(restored.astype(np.float32) - image)) < 40
+
+
+def test_resume_continues_at_checkpoint_step(photos, trained, tmp_path):
+    source, _ = trained
+    out = tmp_path / "resumed"
+    shutil.copytree(source, out)
+    with _train_log() as log:
+        train(_tiny(photos, out, steps=6, resume=True))
+    assert any(re.search(r"resumed from .*ckpt-4 at step 4\b", m) for m in log.messages()), log.messages()
+    assert log.validation_steps() == [6]  # only the missing epoch ran
+    assert_model_folder(out, steps=6)
+    assert iterations(out / "checkpoints" / "ckpt-4") == 4
+    assert (out / "samples" / "step0000006.png").is_file()
+
+
+def test_resume_without_checkpoint_starts_from_scratch_with_warning(trained):
+    out, log = trained
+    warnings = log.messages(logging.WARNING)
+    assert any("no checkpoint" in m for m in warnings), warnings
+    assert not any(m.startswith("resumed") for m in log.messages())
+    assert log.validation_steps() == [2, 4]
+    assert iterations(out / "checkpoints" / "ckpt-2") == 2
+
+
+def test_training_on_only_unreadable_files_fails_clearly(photos, tmp_path):
+    train_dir, _ = photos
+    bad_dir = tmp_path / "bad"
+    bad_dir.mkdir()
+    for name in BAD_FILES:
+        shutil.copy(train_dir / name, bad_dir / name)
+    with pytest.raises(RuntimeError, match="could be read"):
+        train(_tiny((bad_dir, None), tmp_path / "out"))
+
+
+def test_push_to_hub_unreachable_raises_clear_error(trained, tmp_path, monkeypatch):
+    from huggingface_hub import constants
+
+    out, _ = trained
+    monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{_closed_port()}")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setenv("HF_TOKEN", "hf_not_a_real_token")
+    with pytest.raises(RuntimeError) as error:
+        push_to_hub(out, "someone/vhs-restore-test")
+    message = str(error.value)
+    assert "Hugging Face Hub" in message and "someone/vhs-restore-test" in message and "saved locally" in message
+
+
+def test_cli_push_to_hub_offline_saves_then_fails_clearly(photos, tmp_path, capsys, monkeypatch):
+    # The command line's own code path, in process (the subprocess test covers startup).
+    from huggingface_hub import constants
+
+    from train.__main__ import main
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)  # as HF_HUB_OFFLINE=1 would
+    monkeypatch.setattr(constants, "ENDPOINT", f"http://127.0.0.1:{_closed_port()}")
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
+    out = tmp_path / "push"
+    arguments = cli_arguments(photos, out, "--mixed-precision", "off", "--xla", "off", "--push-to-hub", "someone/vhs-restore-test")
+    assert main(arguments) == 1
+    captured = capsys.readouterr()
+    error_lines = [line for line in captured.err.splitlines() if line.startswith("error:")]
+    assert len(error_lines) == 1, captured.err[-4000:]
+    assert "Hugging Face Hub" in error_lines[0] and "someone/vhs-restore-test" in error_lines[0]
+    assert "saved locally" in error_lines[0] and "offline" in error_lines[0]
+    assert "model written" not in captured.out
+    assert_model_folder(out, steps=2)  # everything was saved before the push
+
+
+# --------------------------------------------------------------------------- #
+# The learning-rate schedule
+# --------------------------------------------------------------------------- #
+def test_learning_rate_warms_up_then_decays_to_the_final_rate():
+    from train.run import learning_rate_schedule
+
+    config = TrainConfig(data="d", out="o", learning_rate=1e-3, final_learning_rate=5e-5, warmup_steps=100)
+    schedule = learning_rate_schedule(config, total_steps=1000)
+    rate = lambda step: float(schedule(step))
+    assert rate(0) < 1e-4 and rate(50) == pytest.approx(5e-4, rel=0.05)
+    assert rate(100) == pytest.approx(1e-3, rel=1e-3)
+    assert 5e-5 < rate(550) < 1e-3 and rate(550) == pytest.approx((1e-3 + 5e-5) / 2, rel=0.01)
+    assert rate(1000) == pytest.approx(5e-5, rel=1e-3) and rate(5000) == pytest.approx(5e-5, rel=1e-3)
