@@ -33,9 +33,9 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from bench.heldout_damage import FAMILIES, SETS  # noqa: E402
-from restore import load_restorer, psnr, ssim  # noqa: E402
-from restore.images import find_images, read_image  # noqa: E402
+from bench.heldout_damage import FAMILIES, SETS
+from restore import load_restorer, psnr, ssim
+from restore.images import find_images, read_image
 
 PAL_SIZE = (720, 576)  # width, height
 INPUT = "input"
@@ -76,7 +76,7 @@ class Scores:
         return f"{self.mean_psnr:.2f} / {self.mean_ssim:.4f}"
 
     def to_json(self) -> dict:
-        finite = lambda value: value if math.isfinite(value) else None  # noqa: E731
+        finite = lambda value: value if math.isfinite(value) else None
         return {
             "psnr": finite(self.mean_psnr),
             "ssim": self.mean_ssim,
@@ -206,7 +206,8 @@ def print_report(results: dict[str, dict[str, Scores]], model_labels: list[str],
     return summary
 
 
-def main(argv=None) -> int:
+def parse_args(argv) -> argparse.Namespace:
+    """The options, with ``set_names`` (a list) and ``files`` (the photos to use) added."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--val", default=str(REPO_ROOT.parent / "shared" / "data" / "val"), help="folder of clean validation photos")
     parser.add_argument("--model", action="append", default=None, help="model source; repeat to compare (default: the bundled checkpoint)")
@@ -217,17 +218,59 @@ def main(argv=None) -> int:
     parser.add_argument("--json", default="", help="also write every figure as JSON here")
     arguments = parser.parse_args(argv)
 
-    set_names = arguments.sets.split(",")
-    unknown = [name for name in set_names if name not in SETS]
+    arguments.set_names = arguments.sets.split(",")
+    unknown = [name for name in arguments.set_names if name not in SETS]
     if unknown:
         parser.error(f"unknown set(s) {', '.join(unknown)}; choose from {', '.join(SETS)}")
     files, errors = find_images([Path(arguments.val)])
     if errors:
         parser.error("; ".join(f"{path}: {reason}" for path, reason in errors))
-    files = files[: arguments.limit]
-    if not files:
+    arguments.files = files[: arguments.limit]
+    if not arguments.files:
         parser.error(f"no images in {arguments.val}")
+    return arguments
 
+
+def grid_picks(count: int) -> dict[str, int]:
+    """The photo (index of ``count``) each grid row shows, by set: a different one per row."""
+    return {set_name: index % count for index, (_, set_name) in enumerate(GRID_ROWS)}
+
+
+def measure(files: list[Path], set_names: list[str], methods: dict, grid_method: str) -> tuple[dict, dict]:
+    """Every method (name: damaged frame → output) on every set and photo: the `Scores` by
+    set and method, and the grid's tiles (damaged, ``grid_method``'s output, clean) by set."""
+    results = {name: {method: Scores() for method in methods} for name in set_names}
+    picks = grid_picks(len(files))
+    grid_tiles: dict[str, list[np.ndarray]] = {}
+    started = time.perf_counter()
+    for index, path in enumerate(files):
+        clean = pal_frame(path)
+        for set_name in set_names:
+            damaged = SETS[set_name](clean, damage_rng(set_name, path.name))
+            for method, run in methods.items():
+                began = time.perf_counter()
+                output = run(damaged)
+                results[set_name][method].seconds += time.perf_counter() - began
+                results[set_name][method].add(path.name, output, clean)
+                if method == grid_method and picks.get(set_name) == index:
+                    grid_tiles[set_name] = [damaged, output, clean]
+        print(f"  [{index + 1}/{len(files)}] {path.name}  {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    return results, grid_tiles
+
+
+def write_grid(path: str, files: list[Path], grid_tiles: dict[str, list[np.ndarray]], model_label: str) -> None:
+    picks = grid_picks(len(files))
+    rows = [(f"{caption} ({files[picks[set_name]].name})", grid_tiles[set_name]) for caption, set_name in GRID_ROWS if set_name in grid_tiles]
+    if path and rows:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        grid = image_grid(rows, ["degraded", f"restored ({model_label})", "clean"])
+        cv2.imwrite(path, grid[..., ::-1], [cv2.IMWRITE_PNG_COMPRESSION, 9])
+        print(f"sample grid (degraded | restored | clean): {path}")
+
+
+def main(argv=None) -> int:
+    arguments = parse_args(argv)
+    files, set_names = arguments.files, arguments.set_names
     sources = arguments.model or [None]
     restorers = {(source or DEFAULT_MODEL_LABEL): load_restorer(source) for source in sources}
     model_labels = list(restorers)
@@ -239,35 +282,13 @@ def main(argv=None) -> int:
     if not arguments.no_nlmeans:
         methods[NL_MEANS] = nl_means
     methods.update({label: restorer.restore for label, restorer in restorers.items()})
-    results = {name: {method: Scores() for method in methods} for name in set_names}
-    grid_picks = {set_name: index % len(files) for index, (_, set_name) in enumerate(GRID_ROWS)}
-    grid_tiles: dict[str, list[np.ndarray]] = {}
-
-    started = time.perf_counter()
-    for index, path in enumerate(files):
-        clean = pal_frame(path)
-        for set_name in set_names:
-            damaged = SETS[set_name](clean, damage_rng(set_name, path.name))
-            for method, run in methods.items():
-                began = time.perf_counter()
-                output = run(damaged)
-                results[set_name][method].seconds += time.perf_counter() - began
-                results[set_name][method].add(path.name, output, clean)
-                if method == model_labels[0] and grid_picks.get(set_name) == index:
-                    grid_tiles[set_name] = [damaged, output, clean]
-        print(f"  [{index + 1}/{len(files)}] {path.name}  {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    results, grid_tiles = measure(files, set_names, methods, model_labels[0])
 
     summary = print_report(results, model_labels, not arguments.no_nlmeans)
     print("\nms per frame: " + ", ".join(
         f"{method} {1000 * sum(results[name][method].seconds for name in set_names) / (len(files) * len(set_names)):.0f}"
         for method in methods if method != INPUT))
-
-    rows = [(f"{caption} ({files[grid_picks[set_name]].name})", grid_tiles[set_name]) for caption, set_name in GRID_ROWS if set_name in grid_tiles]
-    if arguments.grid and rows:
-        Path(arguments.grid).parent.mkdir(parents=True, exist_ok=True)
-        grid = image_grid(rows, ["degraded", f"restored ({model_labels[0]})", "clean"])
-        cv2.imwrite(arguments.grid, grid[..., ::-1], [cv2.IMWRITE_PNG_COMPRESSION, 9])
-        print(f"sample grid (degraded | restored | clean): {arguments.grid}")
+    write_grid(arguments.grid, files, grid_tiles, model_labels[0])
     if arguments.json:
         figures = {
             "val": str(arguments.val),

@@ -33,169 +33,47 @@ import argparse
 import contextlib
 import os
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from bench.load_inputs import burst_calls, make_inputs, soak_calls
+from devtools.appserver import APP_PATH, HOST, ServedApp, serve_app
+from devtools.memory import RssSampler, rss_mb
 
-HOST = "127.0.0.1"  # the only address this script ever talks to
 START_TIMEOUT_S = 300
+STOP_TIMEOUT_S = 60
 BURST_TIMEOUT_S = 900
 SOAK_CALLERS = 3
 SOAK_MAX_REQUESTS = 20_000  # per caller: a bound on the loop besides the clock
-SAMPLE_EVERY_S = 0.2
 TARGET_COMPARE_PEAK_MB = 2500
 TARGET_SOAK_GROWTH_MB = 100
+TESTS = ("restore", "degrade", "compare", "soak")
 
 
 # ------------------------------------------------------------------------------ the server
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def rss_mb(pid: int) -> float | None:
-    """The process's resident set size in MB (10^6 bytes), from /proc; None once it has gone."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024 / 1e6
-    except OSError:
-        return None
-    return None
-
-
-class RssSampler:
-    """Samples a process's RSS every `SAMPLE_EVERY_S` seconds in a thread; `peak` since `reset`."""
-
-    def __init__(self, pid: int):
-        self.pid = pid
-        self.timeline: list[tuple[float, float]] = []  # (monotonic time, MB)
-        self._peak = 0.0
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(SAMPLE_EVERY_S):
-            value = rss_mb(self.pid)
-            if value is None:
-                return
-            with self._lock:
-                self.timeline.append((time.monotonic(), value))
-                self._peak = max(self._peak, value)
-
-    def reset(self) -> float:
-        value = rss_mb(self.pid) or 0.0
-        with self._lock:
-            self._peak = value
-        return value
-
-    @property
-    def peak(self) -> float:
-        with self._lock:
-            return max(self._peak, rss_mb(self.pid) or 0.0)
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
 @contextlib.contextmanager
 def running_app(model: str | None, workdir: Path, extra_env: dict[str, str] | None = None,
-                app_path: Path = REPO_ROOT / "app.py"):
-    """``python app.py`` on a free port of 127.0.0.1; yields (url, process). Stopped with
-    SIGTERM afterwards (the app then removes its files), killed if it does not stop."""
-    port = free_port()
+                app_path: Path = APP_PATH) -> Iterator[ServedApp]:
+    """``python app.py`` on a free port of 127.0.0.1, its own ``$GRADIO_TEMP_DIR`` in
+    ``workdir`` and the caller's Gradio and Hub settings left out. Stopped with SIGTERM
+    afterwards (the app then removes its files), killed if it does not stop."""
     temp = workdir / "server-temp"
     temp.mkdir()
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("GRADIO_", "HF_"))}
-    env.update(GRADIO_SERVER_NAME=HOST, GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False",
-               GRADIO_TEMP_DIR=str(temp), HF_HUB_OFFLINE="1", TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1")
-    if model:
-        env["VHS_RESTORE_MODEL"] = model
-    env.update(extra_env or {})
-    log_path = workdir / "server.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen([sys.executable, str(app_path)], cwd=app_path.parent, env=env,
-                                   stdout=log, stderr=subprocess.STDOUT,
-                                   preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    url = f"http://{HOST}:{port}/"
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the app exited ({process.returncode}):\n{log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{url} did not answer within {START_TIMEOUT_S} s")
-            time.sleep(0.5)
-        yield url, process, log_path
+        with serve_app(model or None, app=app_path, env=extra_env, drop_env=("GRADIO_", "HF_"), temp_dir=temp,
+                       log_path=workdir / "server.log", start_timeout=START_TIMEOUT_S,
+                       stop_timeout=STOP_TIMEOUT_S) as app:
+            yield app
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
         left = [path for path in temp.rglob("*")]
         if left:
             print(f"warning: the app left {len(left)} entries in its temporary folder", file=sys.stderr)
-
-
-# ------------------------------------------------------------------------------ inputs
-def make_inputs(folder: Path) -> dict[str, Path]:
-    """The pictures the requests send: PAL frames, a 12-megapixel pair, a short clip."""
-    import cv2
-    import numpy as np
-    from skimage import data
-
-    from restore import PRESETS, degrade, video
-    from restore.images import write_png
-
-    def pal(picture):
-        return cv2.resize(picture, (720, 576), interpolation=cv2.INTER_AREA)
-
-    clean = pal(data.astronaut())
-    paths = {
-        "clean": write_png(folder / "clean.png", clean),
-        "damaged": write_png(folder / "damaged.png", degrade(clean, PRESETS["default"], seed=1)),
-        "coffee": write_png(folder / "coffee.png", pal(data.coffee())),
-    }
-    for name, (width, height) in {"vga": (640, 480), "xga": (1024, 768), "small": (300, 200)}.items():
-        picture = cv2.resize(data.chelsea(), (width, height), interpolation=cv2.INTER_AREA)
-        paths[name] = write_png(folder / f"{name}.png", degrade(picture, PRESETS["default"], seed=2))
-    rng = np.random.default_rng(0)
-    big = cv2.resize(data.astronaut(), (4000, 3000), interpolation=cv2.INTER_CUBIC)
-    big = np.clip(big + rng.normal(0, 4, big.shape), 0, 255).astype(np.uint8)
-    paths["big_a"] = write_png(folder / "big_a.png", big)
-    paths["big_b"] = write_png(folder / "big_b.png", degrade(big, PRESETS["light"], seed=3))
-    frames = [degrade(np.roll(clean, 6 * i, axis=1)[::4, ::4], PRESETS["light"], seed=i) for i in range(10)]
-    paths["clip"] = folder / "clip.mp4"
-    height, width = frames[0].shape[:2]
-    with video.VideoWriter(paths["clip"], video.OutputFormat.for_file(paths["clip"], "h264", width, height, 25)) as clip:
-        for index, frame in enumerate(frames):
-            clip.write(frame, index)
-    return paths
 
 
 # ------------------------------------------------------------------------------ requests
@@ -274,186 +152,206 @@ def burst(name: str, url: str, sampler: RssSampler, calls: list[tuple[tuple, dic
     return result
 
 
-def soak_calls(paths: dict[str, Path]):
-    """The soak's request mix, in the order each caller cycles through it."""
-    from gradio_client import handle_file
+@dataclass
+class SoakTally:
+    """What the soak's callers have measured so far; `add` from any caller's thread."""
 
-    def image(name):
-        return handle_file(str(paths[name]))
+    result: Result
+    per_kind: dict[str, list[float]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
-    return [
-        ("restore 720×576", (image("damaged"), False), {"api_name": "/restore"}),
-        ("degrade 720×576", (), {"image": image("clean"), "seed": None, "api_name": "/degrade"}),
-        ("restore 640×480", (image("vga"), False), {"api_name": "/restore"}),
-        ("compare 720×576", (image("clean"), image("damaged"), False), {"api_name": "/compare"}),
-        ("restore 1024×768 (tiled)", (image("xga"), False), {"api_name": "/restore"}),
-        ("study", (image("coffee"), "default", None), {"api_name": "/study"}),
-        ("restore 300×200 PAL", (image("small"), True), {"api_name": "/restore"}),
-        ("batch of 3", ([image("damaged"), image("vga"), image("small")], False), {"api_name": "/restore_batch"}),
-        ("degrade 720×576 heavy", (), {"image": image("coffee"), "jitter": 1.0, "grain": 1.0, "seed": None,
-                                       "api_name": "/degrade"}),
-        ("clip 10 frames", (handle_file(str(paths["clip"])), "frames"), {"api_name": "/restore_video"}),
-        ("compare 12 MP", (image("big_a"), image("big_b"), False), {"api_name": "/compare"}),
-    ]
+    def add(self, kind: str, outcome: float | str) -> None:
+        with self.lock:
+            self.result.total += 1
+            if isinstance(outcome, float):
+                self.result.latencies.append(outcome)
+                self.per_kind.setdefault(kind, []).append(outcome)
+            else:
+                self.result.failures.append(outcome)
 
 
-def soak(url: str, sampler: RssSampler, paths: dict[str, Path], minutes: float, downloads: Path) -> Result:
-    """``SOAK_CALLERS`` callers, each cycling through `soak_calls` until the soak ends."""
-    calls = soak_calls(paths)
-    result = Result(f"soak {minutes:g} min, {SOAK_CALLERS} callers", 0)
-    lock = threading.Lock()
-    per_kind: dict[str, list[float]] = {}
-    # A client each: gradio_client's shared event stream can drop a job when one caller's
-    # last event ends just as another's starts (a CancelledError on the client side only).
-    clients = [new_client(url, 1, downloads) for _ in range(SOAK_CALLERS)]
-    result.rss_before = sampler.reset()
-    started = time.monotonic()
-    deadline = started + minutes * 60
+def soak_request(client, calls: list, offset: int, count: int) -> tuple[str, float | str]:
+    """Caller ``offset``'s request number ``count``: its kind and latency in s (or the failure)."""
+    kind, args, kwargs = calls[(offset * 4 + count) % len(calls)]  # callers out of step
+    kwargs = dict(kwargs)
+    if "seed" in kwargs:
+        kwargs["seed"] = count  # new damage each time
+    if kind == "study":
+        args = (*args[:2], count)
+    begun = time.monotonic()
+    try:
+        client.predict(*args, **kwargs)
+        return kind, time.monotonic() - begun
+    except Exception as exc:  # noqa: BLE001
+        return kind, f"{kind}: {type(exc).__name__}: {exc}"
 
-    def caller(offset: int) -> None:
-        client = clients[offset % SOAK_CALLERS]
-        for count in range(SOAK_MAX_REQUESTS):
-            if time.monotonic() >= deadline:
-                return
-            kind, args, kwargs = calls[(offset * 4 + count) % len(calls)]  # callers out of step
-            kwargs = dict(kwargs)
-            if "seed" in kwargs:
-                kwargs["seed"] = count  # new damage each time
-            if kind == "study":
-                args = (*args[:2], count)
-            begun = time.monotonic()
-            try:
-                client.predict(*args, **kwargs)
-                outcome = time.monotonic() - begun
-            except Exception as exc:  # noqa: BLE001
-                outcome = f"{kind}: {type(exc).__name__}: {exc}"
-            with lock:
-                result.total += 1
-                if isinstance(outcome, float):
-                    result.latencies.append(outcome)
-                    per_kind.setdefault(kind, []).append(outcome)
-                else:
-                    result.failures.append(outcome)
 
-    threads = [threading.Thread(target=caller, args=(i,), daemon=True) for i in range(SOAK_CALLERS)]
-    for thread in threads:
-        thread.start()
+def soak_caller(client, calls: list, offset: int, deadline: float, tally: SoakTally) -> None:
+    for count in range(SOAK_MAX_REQUESTS):
+        if time.monotonic() >= deadline:
+            return
+        tally.add(*soak_request(client, calls, offset, count))
+
+
+def watch_soak(threads: list[threading.Thread], started: float, deadline: float, pid: int, result: Result) -> None:
+    """Wait for the callers (at most `BURST_TIMEOUT_S` past the deadline), printing RSS each minute."""
     next_report = started + 60
     while any(thread.is_alive() for thread in threads) and time.monotonic() < deadline + BURST_TIMEOUT_S:
         time.sleep(0.5)
         if time.monotonic() >= next_report:
             next_report += 60
-            print(f"  soak {(time.monotonic() - started) / 60:4.1f} min: RSS {rss_mb(sampler.pid) or 0:.0f} MB, "
+            print(f"  soak {(time.monotonic() - started) / 60:4.1f} min: RSS {rss_mb(pid) or 0:.0f} MB, "
                   f"{result.total} requests, {len(result.failures)} failed", flush=True)
     for thread in threads:
         thread.join(timeout=5)
-    result.wall = time.monotonic() - started
-    result.rss_peak = sampler.peak
-    for client in clients:
-        client.close()
-    time.sleep(1.0)
-    result.rss_after = rss_mb(sampler.pid) or 0.0
 
+
+def soak_notes(samples: list[tuple[float, float]], minutes: float, per_kind: dict[str, list[float]]) -> list[str]:
+    """The soak's RSS growth, RSS by minute and per-kind latency; ``samples`` are
+    (seconds since the start, MB)."""
+    notes = []
     # Growth after the warm-up (the first 2 minutes; half of a soak shorter than 4 minutes,
     # too short to judge the target). RSS swings with the requests in flight, so each end is
     # the median of 15 s of samples.
     warm_up = 120.0 if minutes >= 4 else minutes * 30.0
-    samples = [(t - started, mb) for t, mb in sampler.timeline if t >= started]
     warm = [mb for t, mb in samples if warm_up - 15 <= t <= warm_up]
     late = [mb for t, mb in samples if minutes * 60 - 15 <= t <= minutes * 60]
     if warm and late:
         growth = statistics.median(late) - statistics.median(warm)
         verdict = (f"target < {TARGET_SOAK_GROWTH_MB} MB: {'met' if growth < TARGET_SOAK_GROWTH_MB else 'NOT met'}"
                    if minutes >= 4 else "too short a soak to judge the target (needs --soak-minutes >= 4)")
-        result.notes.append(f"RSS {statistics.median(warm):.0f} MB at {warm_up / 60:g} min, {statistics.median(late):.0f} MB "
-                            f"at the end (medians of 15 s): growth {growth:+.0f} MB after the warm-up; {verdict}")
+        notes.append(f"RSS {statistics.median(warm):.0f} MB at {warm_up / 60:g} min, {statistics.median(late):.0f} MB "
+                     f"at the end (medians of 15 s): growth {growth:+.0f} MB after the warm-up; {verdict}")
     minute_marks = []
-    for mark in range(0, int(minutes) + 1):
+    for mark in range(int(minutes) + 1):
         near = [mb for t, mb in samples if abs(t - 60 * mark) < 1.0]
         if near:
             minute_marks.append(f"{mark}:{near[0]:.0f}")
     if minute_marks:
-        result.notes.append("RSS by minute (min:MB): " + " ".join(minute_marks))
+        notes.append("RSS by minute (min:MB): " + " ".join(minute_marks))
     for kind, values in per_kind.items():
-        result.notes.append(f"  {kind:<26} {len(values):>5} ok, p50 {statistics.median(values):6.2f} s")
+        notes.append(f"  {kind:<26} {len(values):>5} ok, p50 {statistics.median(values):6.2f} s")
+    return notes
+
+
+def soak(url: str, sampler: RssSampler, paths: dict[str, Path], minutes: float, downloads: Path) -> Result:
+    """``SOAK_CALLERS`` callers, each cycling through `soak_calls` until the soak ends."""
+    calls = soak_calls(paths)
+    tally = SoakTally(Result(f"soak {minutes:g} min, {SOAK_CALLERS} callers", 0))
+    result = tally.result
+    # A client each: gradio_client's shared event stream can drop a job when one caller's
+    # last event ends just as another's starts (a CancelledError on the client side only).
+    clients = [new_client(url, 1, downloads) for _ in range(SOAK_CALLERS)]
+    result.rss_before = sampler.reset()
+    started = time.monotonic()
+    deadline = started + minutes * 60
+    threads = [threading.Thread(target=soak_caller, args=(clients[i], calls, i, deadline, tally), daemon=True)
+               for i in range(SOAK_CALLERS)]
+    for thread in threads:
+        thread.start()
+    watch_soak(threads, started, deadline, sampler.pid, result)
+    result.wall = time.monotonic() - started
+    result.rss_peak = sampler.peak
+    for client in clients:
+        client.close()
+    time.sleep(1.0)
+    result.rss_after = rss_mb(sampler.pid) or 0.0
+    samples = [(t - started, mb) for t, mb in sampler.timeline if t >= started]
+    result.notes += soak_notes(samples, minutes, tally.per_kind)
     return result
 
 
 # ------------------------------------------------------------------------------ main
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The options, with ``wanted`` (the set of tests to run) and ``extra_env`` (a dict) added."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--soak-minutes", type=float, default=10.0, help="length of the mixed soak (default 10)")
     parser.add_argument("--model", default=None, help="VHS_RESTORE_MODEL for the server (default: the bundled one)")
-    parser.add_argument("--only", default="restore,degrade,compare,soak",
-                        help="comma-separated tests to run (restore, degrade, compare, soak)")
+    parser.add_argument("--only", default=",".join(TESTS),
+                        help=f"comma-separated tests to run ({', '.join(TESTS)})")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment for the server, e.g. MALLOC_ARENA_MAX=2 (repeatable)")
-    parser.add_argument("--app", type=Path, default=REPO_ROOT / "app.py",
+    parser.add_argument("--app", type=Path, default=APP_PATH,
                         help="the app.py to serve (default: this checkout's; another checkout's to compare)")
     args = parser.parse_args(argv)
     if args.soak_minutes <= 0:
         parser.error("--soak-minutes must be > 0")
-    wanted = {name.strip() for name in args.only.split(",") if name.strip()}
-    unknown = wanted - {"restore", "degrade", "compare", "soak"}
+    args.wanted = {name.strip() for name in args.only.split(",") if name.strip()}
+    unknown = args.wanted - set(TESTS)
     if unknown:
         parser.error(f"unknown tests: {', '.join(sorted(unknown))}")
-    extra_env = dict(item.split("=", 1) for item in args.env)
+    args.extra_env = dict(item.split("=", 1) for item in args.env)
+    return args
 
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def warm_up(app: ServedApp, paths: dict[str, Path], downloads: Path) -> None:
+    """One restore (loads the model) so that the bursts measure serving, not loading."""
     from gradio_client import handle_file
 
-    workdir = Path(tempfile.mkdtemp(prefix="vhs-load-"))
-    results: list[Result] = []
+    warm = new_client(app.url, 1, downloads)
     try:
-        print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs; "
-              f"making inputs…", flush=True)
+        begun = time.monotonic()
+        warm.predict(handle_file(str(paths["damaged"])), False, api_name="/restore")
+        print(f"warm-up /restore (model load) {time.monotonic() - begun:.1f} s, "
+              f"RSS {rss_mb(app.process.pid):.0f} MB", flush=True)
+    finally:
+        warm.close()
+
+
+# A note on a burst's result, by test name.
+BURST_NOTES = {"compare": lambda result: f"peak RSS {result.rss_peak:.0f} MB (target < {TARGET_COMPARE_PEAK_MB} MB)"}
+
+
+def run_tests(args: argparse.Namespace, app: ServedApp, paths: dict[str, Path], downloads: Path) -> list[Result]:
+    """The wanted bursts, then the soak, each row printed as it ends; the sampler stopped after."""
+    sampler = RssSampler(app.process.pid)
+    results: list[Result] = []
+    for test, (name, calls) in burst_calls(paths).items():
+        if test in args.wanted:
+            results.append(burst(name, app.url, sampler, calls, downloads))
+            if test in BURST_NOTES:
+                results[-1].notes.append(BURST_NOTES[test](results[-1]))
+            print(results[-1].row(), flush=True)
+    if "soak" in args.wanted:
+        results.append(soak(app.url, sampler, paths, args.soak_minutes, downloads))
+        print(results[-1].row(), flush=True)
+    sampler.stop()
+    return results
+
+
+def print_summary(results: list[Result], server_log: str) -> None:
+    refused = [line for line in server_log.splitlines() if line.startswith("refused /")]
+    print()
+    print(HEADER)
+    for result in results:
+        print(result.row())
+    for result in results:
+        for note in result.notes:
+            print(f"{result.name}: {note}" if not note.startswith("  ") else note)
+        for failure in result.failures[:5]:
+            print(f"{result.name}: FAILED {failure[:300]}")
+    print(f"server log: {len(refused)} refused requests, {server_log.count('Traceback')} tracebacks")
+    print(f"load average {load_average()} at the end")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="vhs-load-"))
+    try:
+        print(f"load average {load_average()} on {os.cpu_count()} CPUs; making inputs…", flush=True)
         paths = make_inputs(workdir)
         downloads = workdir / "downloads"
-        with running_app(args.model, workdir, extra_env, args.app.resolve()) as (url, process, log_path):
-            sampler = RssSampler(process.pid)
-            print(f"server pid {process.pid} at {url}: RSS {rss_mb(process.pid):.0f} MB after start", flush=True)
-            # One warm-up restore (loads the model) so that the burst measures serving, not loading.
-            warm = new_client(url, 1, downloads)
-            try:
-                begun = time.monotonic()
-                warm.predict(handle_file(str(paths["damaged"])), False, api_name="/restore")
-                print(f"warm-up /restore (model load) {time.monotonic() - begun:.1f} s, "
-                      f"RSS {rss_mb(process.pid):.0f} MB", flush=True)
-            finally:
-                warm.close()
-            if "restore" in wanted:
-                results.append(burst("20 concurrent /restore", url, sampler,
-                                     [((handle_file(str(paths["damaged"])), False), {"api_name": "/restore"})] * 20,
-                                     downloads))
-                print(results[-1].row(), flush=True)
-            if "degrade" in wanted:
-                results.append(burst("50 concurrent /degrade", url, sampler,
-                                     [((), {"image": handle_file(str(paths["clean"])), "seed": seed,
-                                            "api_name": "/degrade"}) for seed in range(50)], downloads))
-                print(results[-1].row(), flush=True)
-            if "compare" in wanted:
-                results.append(burst("5 concurrent 12 MP /compare", url, sampler,
-                                     [((handle_file(str(paths["big_a"])), handle_file(str(paths["big_b"])), False),
-                                       {"api_name": "/compare"})] * 5, downloads))
-                result = results[-1]
-                result.notes.append(f"peak RSS {result.rss_peak:.0f} MB (target < {TARGET_COMPARE_PEAK_MB} MB)")
-                print(result.row(), flush=True)
-            if "soak" in wanted:
-                results.append(soak(url, sampler, paths, args.soak_minutes, downloads))
-                print(results[-1].row(), flush=True)
-            sampler.stop()
-            refused = [line for line in log_path.read_text().splitlines() if line.startswith("refused /")]
-            tracebacks = log_path.read_text().count("Traceback")
-        print()
-        print(HEADER)
-        for result in results:
-            print(result.row())
-        for result in results:
-            for note in result.notes:
-                print(f"{result.name}: {note}" if not note.startswith("  ") else note)
-            for failure in result.failures[:5]:
-                print(f"{result.name}: FAILED {failure[:300]}")
-        print(f"server log: {len(refused)} refused requests, {tracebacks} tracebacks")
-        print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
+        with running_app(args.model, workdir, args.extra_env, args.app.resolve()) as app:
+            print(f"server pid {app.process.pid} at {app.url}: RSS {rss_mb(app.process.pid):.0f} MB after start",
+                  flush=True)
+            warm_up(app, paths, downloads)
+            results = run_tests(args, app, paths, downloads)
+            server_log = app.log()
+        print_summary(results, server_log)
         bursts_ok = all(not r.failures for r in results if not r.name.startswith("soak"))
         return 0 if bursts_ok else 1
     finally:

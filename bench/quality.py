@@ -23,7 +23,7 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from restore import (  # noqa: E402
+from restore import (
     PRESETS,
     DegradeSettings,
     degrade,
@@ -32,9 +32,9 @@ from restore import (  # noqa: E402
     random_settings,
     ssim,
 )
-from restore.figures import image_grid  # noqa: E402
-from restore.images import read_image  # noqa: E402
-from train.pairs import list_images  # noqa: E402
+from restore.figures import image_grid
+from restore.images import read_image
+from train.pairs import list_images
 
 CASES = {
     "default": lambda rng: PRESETS["default"],
@@ -51,7 +51,8 @@ def nl_means(rgb: np.ndarray) -> np.ndarray:
     return cv2.fastNlMeansDenoisingColored(rgb, None, 10, 10, 7, 21)
 
 
-def main(argv=None) -> int:
+def parse_args(argv) -> argparse.Namespace:
+    """The options, with ``files`` (the validation photos to use) added."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--val", default=str(Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "val"), help="folder of clean validation photos")
     parser.add_argument("--model", default=None, help="model source (default: the bundled checkpoint)")
@@ -61,41 +62,39 @@ def main(argv=None) -> int:
     parser.add_argument("--grid", default="docs/quality_grid.png", help="where to write the sample grid ('' to skip)")
     parser.add_argument("--json", default="", help="also write the figures as JSON here")
     arguments = parser.parse_args(argv)
-
     try:
-        files = list_images(Path(arguments.val))[: arguments.limit]
+        arguments.files = list_images(Path(arguments.val))[: arguments.limit]
     except ValueError as error:
         parser.error(str(error))
-    with_alignment = load_restorer(arguments.model, line_alignment=True)
-    without_alignment = load_restorer(arguments.model, line_alignment=False)
-    print(f"model: {with_alignment.description}; {len(files)} photos from {arguments.val}")
-    cleans = [read_image(path).rgb for path in files]
+    return arguments
 
-    methods = ["degraded", *([] if arguments.no_nlmeans else ["nl-means"]), "model", "model, no line alignment"]
-    results: dict[str, dict[str, dict[str, float]]] = {}
-    samples = []
-    for case in arguments.cases.split(","):
-        make_settings = CASES[case]
-        scores = {method: ([], []) for method in methods}
-        seconds = {method: 0.0 for method in methods}
-        for index, clean in enumerate(cleans):
-            rng = np.random.default_rng(10_000 + index)
-            degraded = degrade(clean, make_settings(rng), seed=index)
-            outputs = {"degraded": lambda: degraded, "nl-means": lambda: nl_means(degraded), "model": lambda: with_alignment.restore(degraded), "model, no line alignment": lambda: without_alignment.restore(degraded)}
-            for method in methods:
-                started = time.perf_counter()
-                output = outputs[method]()
-                seconds[method] += time.perf_counter() - started
-                scores[method][0].append(psnr(output, clean))
-                scores[method][1].append(ssim(output, clean))
-                # Landscape samples only, so the grid's rows line up.
-                if case == "default" and method == "model" and len(samples) < 4 and clean.shape[1] > clean.shape[0]:
-                    samples.append((degraded, output, clean))
-        results[case] = {
-            method: {"psnr": float(np.mean(p)), "ssim": float(np.mean(s)), "ms_per_image": 1000 * seconds[method] / len(cleans)}
-            for method, (p, s) in scores.items()
-        }
 
+def measure_case(case: str, cleans: list[np.ndarray], runs: dict, samples: list) -> dict[str, dict[str, float]]:
+    """Mean PSNR, SSIM and ms per image of every method in ``runs`` (name: degraded frame →
+    output) on ``case``; the first landscape 'default' restorations go to ``samples`` (at
+    most 4) for the grid."""
+    make_settings = CASES[case]
+    scores = {method: ([], []) for method in runs}
+    seconds = {method: 0.0 for method in runs}
+    for index, clean in enumerate(cleans):
+        rng = np.random.default_rng(10_000 + index)
+        degraded = degrade(clean, make_settings(rng), seed=index)
+        for method, run in runs.items():
+            started = time.perf_counter()
+            output = run(degraded)
+            seconds[method] += time.perf_counter() - started
+            scores[method][0].append(psnr(output, clean))
+            scores[method][1].append(ssim(output, clean))
+            # Landscape samples only, so the grid's rows line up.
+            if case == "default" and method == "model" and len(samples) < 4 and clean.shape[1] > clean.shape[0]:
+                samples.append((degraded, output, clean))
+    return {
+        method: {"psnr": float(np.mean(p)), "ssim": float(np.mean(s)), "ms_per_image": 1000 * seconds[method] / len(cleans)}
+        for method, (p, s) in scores.items()
+    }
+
+
+def print_report(results: dict[str, dict[str, dict[str, float]]]) -> None:
     print("\n| case | method | PSNR (dB) | SSIM | ms/image |\n|---|---|---|---|---|")
     for case, by_method in results.items():
         for method, figures in by_method.items():
@@ -114,12 +113,34 @@ def main(argv=None) -> int:
             f"\nTargets on 'default': PSNR gain ≥ 4 dB: {default['model']['psnr'] - default['degraded']['psnr']:+.2f} dB; "
             f"SSIM ≥ 0.85: {default['model']['ssim']:.4f}"
         )
+
+
+def write_outputs(arguments: argparse.Namespace, results: dict, samples: list) -> None:
+    """The sample grid and the JSON, where the options ask for them."""
     if arguments.grid and samples:
         Path(arguments.grid).parent.mkdir(parents=True, exist_ok=True)
         cv2.imwrite(arguments.grid, image_grid(samples, height=180, gap=2, fill=255)[..., ::-1], [cv2.IMWRITE_PNG_COMPRESSION, 9])
         print(f"sample grid (degraded | restored | clean, 'default' preset): {arguments.grid}")
     if arguments.json:
         Path(arguments.json).write_text(json.dumps(results, indent=2) + "\n")
+
+
+def main(argv=None) -> int:
+    arguments = parse_args(argv)
+    with_alignment = load_restorer(arguments.model, line_alignment=True)
+    without_alignment = load_restorer(arguments.model, line_alignment=False)
+    print(f"model: {with_alignment.description}; {len(arguments.files)} photos from {arguments.val}")
+    cleans = [read_image(path).rgb for path in arguments.files]
+    runs = {
+        "degraded": lambda degraded: degraded,
+        **({} if arguments.no_nlmeans else {"nl-means": nl_means}),
+        "model": with_alignment.restore,
+        "model, no line alignment": without_alignment.restore,
+    }
+    samples = []
+    results = {case: measure_case(case, cleans, runs, samples) for case in arguments.cases.split(",")}
+    print_report(results)
+    write_outputs(arguments, results, samples)
     return 0
 
 

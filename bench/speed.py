@@ -25,13 +25,13 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
+import cv2
+import numpy as np
 
-from restore import PRESETS, degrade  # noqa: E402
-from restore.engine.model import GENERATOR_CONFIGS, build_generator  # noqa: E402
-from restore.engine.restorer import Restorer, load_restorer  # noqa: E402
-from restore.engine.weights import BUNDLED_FOLDER, WEIGHTS_NAME  # noqa: E402
+from restore import PRESETS, degrade
+from restore.engine.model import GENERATOR_CONFIGS, build_generator
+from restore.engine.restorer import Restorer, load_restorer
+from restore.engine.weights import BUNDLED_FOLDER, WEIGHTS_NAME
 
 FRAME_HEIGHT, FRAME_WIDTH = 576, 768
 LARGE_HEIGHT, LARGE_WIDTH = 3000, 4000
@@ -70,45 +70,36 @@ def peak_rss_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=10, help="timed runs per model after warm-up (median)")
     parser.add_argument("--skip-large", action="store_true", help="skip the 4000×3000 tiled measurement")
     parser.add_argument("--model", help="time this model source instead of the bundled checkpoint (e.g. a training run's folder)")
-    args = parser.parse_args()
+    return parser.parse_args()
 
-    if args.model:
-        shipped = load_restorer(args.model)
-        shipped_name = args.model
-    elif (BUNDLED_FOLDER / WEIGHTS_NAME).is_file():
-        shipped = load_restorer(str(BUNDLED_FOLDER))
-        shipped_name = "shipped (checkpoints/)"
-    else:
-        print(f"note: no bundled checkpoint in {BUNDLED_FOLDER}; timing an untrained 'lean' generator (same architecture)")
-        config = GENERATOR_CONFIGS["lean"]
-        shipped = Restorer(build_generator(config), {"generator": config.to_dict()})
-        shipped_name = "shipped (untrained lean)"
-    seed_config = GENERATOR_CONFIGS["pix2pix"]
-    # Same preprocessing as the shipped model: only the generator differs.
-    seed = Restorer(build_generator(seed_config), {"generator": seed_config.to_dict()}, line_alignment=shipped.line_alignment)
-    print(f"CPU cores: {os.cpu_count()}; TensorFlow threads: default; runs: median of {args.runs}, interleaved, after warm-up")
 
-    # The large image first, so that the process's peak memory is this restoration's
-    # (TensorFlow and the shipped model included), not the seed model's.
-    if not args.skip_large:
-        # Upscaled from a frame: building it at full size in float would itself cost ~0.5 GiB.
-        large = cv2.resize(test_picture(FRAME_HEIGHT, FRAME_WIDTH, seed=1), (LARGE_WIDTH, LARGE_HEIGHT), interpolation=cv2.INTER_CUBIC)
-        shipped.restore(test_picture(FRAME_HEIGHT, FRAME_WIDTH))  # trace outside the timing
-        start = time.perf_counter()
-        shipped.restore(large)
-        large_seconds = time.perf_counter() - start
-        large_rss = peak_rss_gib()
-        del large
+def shipped_restorer(model: str | None) -> tuple[Restorer, str]:
+    """The restorer to time as shipped, and its name in the table."""
+    if model:
+        return load_restorer(model), model
+    if (BUNDLED_FOLDER / WEIGHTS_NAME).is_file():
+        return load_restorer(str(BUNDLED_FOLDER)), "shipped (checkpoints/)"
+    print(f"note: no bundled checkpoint in {BUNDLED_FOLDER}; timing an untrained 'lean' generator (same architecture)")
+    config = GENERATOR_CONFIGS["lean"]
+    return Restorer(build_generator(config), {"generator": config.to_dict()}), "shipped (untrained lean)"
 
-    frame = degrade(test_picture(FRAME_HEIGHT, FRAME_WIDTH), PRESETS["default"], seed=3)
-    shipped_ms, seed_ms = median_ms([shipped, seed], frame, args.runs)
-    ratio = seed_ms / shipped_ms
 
+def time_large(shipped: Restorer) -> tuple[float, float]:
+    """Seconds to restore a 4000×3000 image with tiling, and the process's peak RSS in GiB after."""
+    # Upscaled from a frame: building it at full size in float would itself cost ~0.5 GiB.
+    large = cv2.resize(test_picture(FRAME_HEIGHT, FRAME_WIDTH, seed=1), (LARGE_WIDTH, LARGE_HEIGHT), interpolation=cv2.INTER_CUBIC)
+    shipped.restore(test_picture(FRAME_HEIGHT, FRAME_WIDTH))  # trace outside the timing
+    start = time.perf_counter()
+    shipped.restore(large)
+    return time.perf_counter() - start, peak_rss_gib()
+
+
+def print_table(shipped_name: str, shipped: Restorer, seed: Restorer, shipped_ms: float, seed_ms: float) -> None:
     rows = [
         (shipped_name, shipped.model.count_params(), shipped_ms, shipped.multiple),
         ("seed pix2pix (64 filters, 7 levels)", seed.model.count_params(), seed_ms, seed.multiple),
@@ -117,19 +108,43 @@ def main() -> int:
     print(f"{'generator':<38} {'parameters':>12} {'ms / 768×576 frame':>20}   pads to a multiple of")
     for name, parameters, milliseconds, multiple in rows:
         print(f"{name:<38} {parameters:>12,} {milliseconds:>20.1f}   {multiple}")
+
+
+def network_ratio(shipped: Restorer, seed: Restorer, frame: np.ndarray, runs: int, ratio: float) -> float:
+    """The speed-up with the network path alone: line alignment costs both the same few
+    milliseconds, which the ratio of the generators should not include."""
+    if not shipped.line_alignment:
+        return ratio
+    shipped.line_alignment = seed.line_alignment = False
+    alone_shipped_ms, alone_seed_ms = median_ms([shipped, seed], frame, runs)
+    alone = alone_seed_ms / alone_shipped_ms
+    print(f"without line alignment: shipped {alone_shipped_ms:.1f} ms, seed pix2pix {alone_seed_ms:.1f} ms, "
+          f"speed-up {alone:.1f}×")
+    return alone
+
+
+def main() -> int:
+    args = parse_args()
+    shipped, shipped_name = shipped_restorer(args.model)
+    seed_config = GENERATOR_CONFIGS["pix2pix"]
+    # Same preprocessing as the shipped model: only the generator differs.
+    seed = Restorer(build_generator(seed_config), {"generator": seed_config.to_dict()}, line_alignment=shipped.line_alignment)
+    print(f"CPU cores: {os.cpu_count()}; TensorFlow threads: default; runs: median of {args.runs}, interleaved, after warm-up")
+
+    # The large image first, so that the process's peak memory is this restoration's
+    # (TensorFlow and the shipped model included), not the seed model's.
+    if not args.skip_large:
+        large_seconds, large_rss = time_large(shipped)
+
+    frame = degrade(test_picture(FRAME_HEIGHT, FRAME_WIDTH), PRESETS["default"], seed=3)
+    shipped_ms, seed_ms = median_ms([shipped, seed], frame, args.runs)
+    ratio = seed_ms / shipped_ms
+    print_table(shipped_name, shipped, seed, shipped_ms, seed_ms)
     print(f"\nspeed-up of the shipped generator over the seed-size one: {ratio:.1f}× "
           f"(line alignment {'on' if shipped.line_alignment else 'off'} for both, as shipped)")
-    # The same comparison with the network path alone: line alignment costs both the
-    # same few milliseconds, which the ratio of the generators should not include.
-    network_ratio = ratio
-    if shipped.line_alignment:
-        shipped.line_alignment = seed.line_alignment = False
-        alone_shipped_ms, alone_seed_ms = median_ms([shipped, seed], frame, args.runs)
-        network_ratio = alone_seed_ms / alone_shipped_ms
-        print(f"without line alignment: shipped {alone_shipped_ms:.1f} ms, seed pix2pix {alone_seed_ms:.1f} ms, "
-              f"speed-up {network_ratio:.1f}×")
+    network = network_ratio(shipped, seed, frame, args.runs, ratio)
     print(f"targets: ≤ {TARGET_MS:.0f} ms per frame (as shipped): {'met' if shipped_ms <= TARGET_MS else 'NOT met'}; "
-          f"generator ≥ {TARGET_RATIO:.0f}× faster: {'met' if network_ratio >= TARGET_RATIO else 'NOT met'} ({network_ratio:.1f}×)")
+          f"generator ≥ {TARGET_RATIO:.0f}× faster: {'met' if network >= TARGET_RATIO else 'NOT met'} ({network:.1f}×)")
     if not args.skip_large:
         print(f"\n{LARGE_WIDTH}×{LARGE_HEIGHT} image, tiled (tile {shipped.tile}, overlap {shipped.overlap}, "
               f"batch {shipped.batch_size}): {large_seconds:.2f} s, peak resident memory {large_rss:.2f} GiB")

@@ -28,12 +28,12 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import keras
+import numpy as np
+import tensorflow as tf
 
-from restore.engine.model import GENERATOR_CONFIGS  # noqa: E402
-from train.run import TrainConfig, build_pix2pix  # noqa: E402
+from restore.engine.model import GENERATOR_CONFIGS
+from train.run import TrainConfig, build_pix2pix
 
 # The training script's loss weights and learning rates (no data is read: placeholder folders).
 DEFAULTS = TrainConfig(data="unused", out="unused")
@@ -87,7 +87,8 @@ def _device() -> str:
     return f"CPU, {os.cpu_count()} logical cores ({platform.processor() or platform.machine()})"
 
 
-def main(argv=None) -> int:
+def parse_args(argv) -> argparse.Namespace:
+    """The options, with ``names`` (the generator configs, a list) added."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batch", type=int, default=4, help="batch size for every configuration (default 4)")
     parser.add_argument("--crop", type=int, default=256, help="square crop in pixels, a multiple of 128 (default 256)")
@@ -108,23 +109,15 @@ def main(argv=None) -> int:
         multiple = GENERATOR_CONFIGS[name].multiple
         if arguments.crop < multiple or arguments.crop % multiple:
             parser.error(f"--crop {arguments.crop}: the {name} generator needs a multiple of {multiple}")
+    arguments.names = names
+    return arguments
 
-    gpu = bool(tf.config.list_physical_devices("GPU"))
-    mixed = {"on": True, "off": False, "auto": gpu}[arguments.mixed_precision]
-    xla = {"on": True, "off": False, "auto": gpu}[arguments.xla]
-    if mixed:
-        keras.mixed_precision.set_global_policy("mixed_float16")
 
-    print(
-        f"Training speed: batch {arguments.batch}, crop {arguments.crop}×{arguments.crop}, "
-        f"{arguments.warmup} warm-up + {arguments.steps} timed steps"
-    )
-    print(f"Device: {_device()}; {'mixed float16' if mixed else 'float32'}, XLA {'on' if xla else 'off'}")
-    print()
-
+def measure_all(arguments: argparse.Namespace, xla: bool) -> dict[tuple[str, str], dict]:
+    """Every config in every mode, a table row printed as each ends."""
     results: dict[tuple[str, str], dict] = {}
     print(f"{'generator':<10} {'losses':<12} {'G params':>10} {'D params':>10} {'warm-up s':>10} {'s/step':>9} {'steps/s':>9}")
-    for name in names:
+    for name in arguments.names:
         for mode, gan in MODES.items():
             result = measure(name, gan, arguments.batch, arguments.crop, arguments.warmup, arguments.steps, xla)
             results[name, mode] = result
@@ -134,7 +127,10 @@ def main(argv=None) -> int:
                 f"{result['warmup_seconds']:>10.1f} {result['seconds_per_step']:>9.3f} {result['steps_per_second']:>9.2f}",
                 flush=True,
             )
+    return results
 
+
+def print_side_by_side(results: dict[tuple[str, str], dict], names: list[str]) -> None:
     print()
     print("Steps per second, side by side" + (f" (ratio {names[0]} / {names[1]})" if len(names) == 2 else ""))
     header = f"{'losses':<12} " + " ".join(f"{name:>10}" for name in names)
@@ -147,6 +143,24 @@ def main(argv=None) -> int:
         if len(names) == 2:
             line += f" {rates[0] / rates[1]:>7.1f}×"
         print(line)
+
+
+def main(argv=None) -> int:
+    arguments = parse_args(argv)
+    gpu = bool(tf.config.list_physical_devices("GPU"))
+    mixed = {"on": True, "off": False, "auto": gpu}[arguments.mixed_precision]
+    xla = {"on": True, "off": False, "auto": gpu}[arguments.xla]
+    if mixed:
+        keras.mixed_precision.set_global_policy("mixed_float16")
+
+    print(
+        f"Training speed: batch {arguments.batch}, crop {arguments.crop}×{arguments.crop}, "
+        f"{arguments.warmup} warm-up + {arguments.steps} timed steps"
+    )
+    print(f"Device: {_device()}; {'mixed float16' if mixed else 'float32'}, XLA {'on' if xla else 'off'}")
+    print()
+    results = measure_all(arguments, xla)
+    print_side_by_side(results, arguments.names)
     return 0
 
 

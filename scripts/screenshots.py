@@ -9,8 +9,8 @@ each tab as a user would — restores a degraded example frame, moves a Degrade 
 Compare and the degrade → restore study — and saves ``screenshot_restore.png``,
 ``screenshot_degrade.png`` and ``screenshot_compare.png``: full page, at most ``--width``
 pixels wide, 256-colour optimised PNGs. The browser is the system Chromium
-(``/usr/bin/chromium`` or ``$CHROMIUM``); nothing is downloaded. The same helpers drive the
-browser tests (``tests/browser_helpers.py``).
+(``/usr/bin/chromium`` or ``$CHROMIUM``); nothing is downloaded. The same helpers
+(``devtools``) drive the browser tests.
 """
 
 from __future__ import annotations
@@ -20,10 +20,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
-
-from tests import browser_helpers as helpers  # noqa: E402
+from devtools import browser
+from devtools.appserver import REPO_ROOT, serve_app
 
 
 def example_frame(folder: Path, name: str = "astronaut") -> Path:
@@ -42,16 +40,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--image", type=Path, help="image to restore (default: a degraded example frame)")
     args = parser.parse_args(argv)
 
-    if helpers.chromium_path() is None:
+    if browser.chromium_path() is None:
         print("screenshots: Chromium not found (apt-get install chromium, or set $CHROMIUM)", file=sys.stderr)
         return 1
     with tempfile.TemporaryDirectory(prefix="vhs-screenshots-") as scratch:
         image = args.image or example_frame(Path(scratch))
         if args.url:
-            shots = helpers.take_screenshots(args.url, args.out, image, args.width)
+            shots = browser.take_screenshots(args.url, args.out, image, args.width)
         else:
-            with helpers.serve_app(model=args.model) as url:
-                shots = helpers.take_screenshots(url, args.out, image, args.width)
+            with serve_app(model=args.model) as app:
+                shots = browser.take_screenshots(app.url, args.out, image, args.width)
     for tab, path in shots.items():
         print(f"{tab}: {path} ({path.stat().st_size / 1024:.0f} KiB)")
     return 0

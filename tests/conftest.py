@@ -3,48 +3,21 @@
 Keras and the model code are imported only when a model is made, so modules that never ask
 for one (the simulator, images, metrics, the app's handler tests) do not load TensorFlow.
 
-`start_process` starts every child process that a test (or `browser_helpers.serve_app`)
-stops with a signal: see its docstring for why plain `subprocess.Popen` is not enough.
+`start_process` starts every child process that a test stops with a signal: see
+`devtools.processes` for why plain `subprocess.Popen` is not enough. It lives there because
+`devtools.appserver.serve_app` starts the app with it too; the tests import it from here.
 """
 
 from __future__ import annotations
 
 import hashlib
-import signal
-import subprocess
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-# The signals tests send to stop a child process. A shell starts a background job
-# (`pytest ... &`) with SIGINT (and SIGQUIT) ignored, a parent may block signals, and a child
-# inherits both its ignored signals and its signal mask across fork and exec. Python then
-# leaves an ignored SIGINT ignored instead of raising KeyboardInterrupt, so a child started
-# by plain `subprocess.Popen` from such a job never sees the Ctrl-C a test sends.
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-def _default_stop_signals() -> None:
-    """Run in the child between fork and exec: `STOP_SIGNALS` at SIG_DFL and unblocked."""
-    for signum in STOP_SIGNALS:
-        signal.signal(signum, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
-
-
-def start_process(args, **kwargs) -> subprocess.Popen:
-    """`subprocess.Popen(args, **kwargs)` with SIGINT and SIGTERM at their defaults in the child.
-
-    Use it for every child process a test interrupts or terminates: the child then reacts to
-    the signal as it would when started from an interactive shell, whatever the test run
-    itself inherited (a background job's ignored SIGINT, a blocked signal). Only the child's
-    signals are reset; pytest's own are left alone, and what the code under test does with an
-    inherited SIG_IGN is its own business (tests that care set it up themselves).
-    """
-    if "preexec_fn" in kwargs:
-        raise TypeError("start_process sets preexec_fn itself")
-    return subprocess.Popen(args, preexec_fn=_default_stop_signals, **kwargs)
+from devtools.processes import start_process  # noqa: F401 - `from conftest import start_process`
 
 
 def make_tiny_model_folder(folder: Path, preprocess: dict | None = None, *, config=None, random_output: bool = True,

@@ -18,15 +18,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-try:
-    from tests import browser_helpers as helpers
-except ImportError:  # tests/ itself on sys.path (plain `pytest` without the repository root)
-    import browser_helpers as helpers
+from devtools import browser
+from devtools.appserver import serve_app
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(
-        helpers.chromium_path() is None,
+        browser.chromium_path() is None,
         reason="Chromium not installed: apt-get install chromium chromium-driver (.ci/run does)",
     ),
 ]
@@ -34,14 +32,14 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def server(untrained_model_folder):
-    with helpers.serve_app(model=untrained_model_folder) as url:
-        yield url
+    with serve_app(model=untrained_model_folder) as app:
+        yield app.url
 
 
 @pytest.fixture(scope="module")
 def page(server):
-    with helpers.launch_browser() as page:
-        helpers.open_app(page, server)
+    with browser.launch_browser() as page:
+        browser.open_app(page, server)
         yield page
 
 
@@ -68,16 +66,16 @@ def _natural_size(page, selector: str) -> tuple[int, int]:
 
 
 def test_restore_tab_shows_the_restored_image(page, upload):
-    src = helpers.restore_flow(page, upload)
+    src = browser.restore_flow(page, upload)
     assert "tape_frame" in src  # the slider shows this upload's input and result
-    sources = helpers.image_sources(page, "#restore-slider")
+    sources = browser.image_sources(page, "#restore-slider")
     assert any("tape_frame_restored" in s for s in sources)
     assert _natural_size(page, "#restore-slider") == (180, 144)
     assert "Model: local model" in page.locator("#model-info").inner_text()
 
 
 def test_degrade_slider_release_updates_the_preview(page):
-    before, after = helpers.degrade_flow(page, slider="grain", fraction=0.95)
+    before, after = browser.degrade_flow(page, slider="grain", fraction=0.95)
     assert before != after and "degraded" in after
     value = page.locator("#slider-grain input[type=number]").input_value()
     assert float(value) > 0.8
@@ -85,46 +83,46 @@ def test_degrade_slider_release_updates_the_preview(page):
 
 def test_degrade_form_choice_and_checkbox_update_the_preview(page):
     # The preview's URL follows its content, so switch the band on first: its form then shows.
-    helpers.degrade_flow(page, slider="color_band", fraction=0.9)
-    before, after = helpers.degrade_choice_flow(page, "form-band_position", "bottom")
+    browser.degrade_flow(page, slider="color_band", fraction=0.9)
+    before, after = browser.degrade_choice_flow(page, "form-band_position", "bottom")
     assert before != after and "degraded" in after
     previous = after
     page.locator("#degrade-shuffle input[type=checkbox]").check()
-    assert helpers.wait_for_image(page, "#degrade-output", different_from=previous) != previous
+    assert browser.wait_for_image(page, "#degrade-output", different_from=previous) != previous
 
 
 def test_degrade_preset_sets_every_control(page):
-    helpers.degrade_choice_flow(page, "degrade-preset", "archive")  # then the preview is re-rendered
-    assert helpers.dropdown_text(page, "form-band_form") == "channel loss"
-    assert helpers.dropdown_text(page, "form-band_position") == "top"
+    browser.degrade_choice_flow(page, "degrade-preset", "archive")  # then the preview is re-rendered
+    assert browser.dropdown_text(page, "form-band_form") == "channel loss"
+    assert browser.dropdown_text(page, "form-band_position") == "top"
     assert float(page.locator("#slider-color_band input[type=number]").input_value()) == 0.9
     assert not page.locator("#degrade-shuffle input[type=checkbox]").is_checked()
     page.locator("#degrade-random").click()
     page.wait_for_function("() => document.querySelector('#degrade-preset input').value === 'custom'")
     for option in ("form-band_form", "form-blur_kernel", "form-skew_profile"):
-        assert helpers.dropdown_text(page, option) == "any (drawn from the seed)"
-    helpers.degrade_choice_flow(page, "degrade-preset", "default")  # back to the default for later tests
+        assert browser.dropdown_text(page, option) == "any (drawn from the seed)"
+    browser.degrade_choice_flow(page, "degrade-preset", "default")  # back to the default for later tests
 
 
 def test_send_to_restore_fills_the_restore_input(page):
-    helpers.select_tab(page, "Degrade")
-    previous = helpers.image_sources(page, "#restore-input")
+    browser.select_tab(page, "Degrade")
+    previous = browser.image_sources(page, "#restore-input")
     page.locator("#degrade-send").click()
-    src = helpers.wait_for_image(page, "#restore-input", different_from=previous[0] if previous else None)
+    src = browser.wait_for_image(page, "#restore-input", different_from=previous[0] if previous else None)
     assert page.locator("#restore-button").is_visible()  # the Restore tab is selected
     assert "degraded" in src or "_vhs" in src
 
 
 def test_compare_tab_shows_scores_and_map(page):
-    helpers.compare_flow(page)
+    browser.compare_flow(page)
     ssim = float(page.locator("#compare-ssim input").input_value())
     assert 0.0 < ssim < 1.0  # the prefilled pair: a clean example and its degraded version
-    helpers.study_flow(page)
+    browser.study_flow(page)
     assert "clean vs restored" in page.locator("#study-table").inner_text()
 
 
 def test_screenshot_helper_saves_every_tab(page, server, upload, tmp_path):
-    shots = helpers.take_screenshots(server, tmp_path, upload, width=1000, page=page)
+    shots = browser.take_screenshots(server, tmp_path, upload, width=1000, page=page)
     assert set(shots) == {"restore", "degrade", "compare"}
     for path in shots.values():
         with Image.open(path) as image:

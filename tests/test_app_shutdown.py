@@ -9,17 +9,13 @@ must say so without a traceback.
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-import tempfile
 
 import numpy as np
 import pytest
-from browser_helpers import REPO_ROOT, free_port, wait_for_http
-from conftest import start_process
 from PIL import Image
+
+from devtools.appserver import serve_app
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
@@ -28,21 +24,13 @@ def test_a_signal_stops_the_server_and_removes_every_file(tmp_path, signum):
 
     temp = tmp_path / "temp"
     temp.mkdir()
-    port = free_port()
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("HF_", "VHS_", "GRADIO_"))}
-    env.update(GRADIO_SERVER_NAME="127.0.0.1", GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False",
-               GRADIO_TEMP_DIR=str(temp), HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
-    log = tempfile.TemporaryFile(mode="w+")
-    # start_process: SIGINT and SIGTERM at their defaults in the server even when this run is
-    # a background job (which inherits SIGINT ignored; issue 16).
-    process = start_process([sys.executable, str(REPO_ROOT / "app.py")], cwd=REPO_ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        wait_for_http(url, 180, process)
+    # serve_app starts the server with SIGINT and SIGTERM at their defaults even when this run
+    # is a background job (which inherits SIGINT ignored; issue 16).
+    with serve_app(drop_env=("HF_", "VHS_", "GRADIO_"), temp_dir=temp, log_path=tmp_path / "app.log",
+                   start_timeout=180) as app:
         picture = tmp_path / "frame.png"
         Image.fromarray(np.random.default_rng(0).integers(0, 256, (48, 64, 3), dtype=np.uint8)).save(picture)
-        api = Client(url, verbose=False, download_files=str(tmp_path / "downloads"))
+        api = Client(app.url, verbose=False, download_files=str(tmp_path / "downloads"))
         try:
             api.predict(image=handle_file(str(picture)), grain=0.8, api_name="/degrade")
             api.predict(handle_file(str(picture)), handle_file(str(picture)), False, api_name="/compare")
@@ -54,16 +42,10 @@ def test_a_signal_stops_the_server_and_removes_every_file(tmp_path, signum):
         assert any(name.startswith("outputs/") and name.endswith("_degraded.png") for name in files), files
         assert any(name.endswith("/frame.png") and not name.startswith("outputs/") for name in files), files  # the upload
 
-        process.send_signal(signum)
-        process.wait(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        log.seek(0)
-        output = log.read()
-        log.close()
-    assert process.returncode == 128 + signum, output
+        app.process.send_signal(signum)
+        app.process.wait(timeout=60)
+    output = app.log()
+    assert app.process.returncode == 128 + signum, output
     assert list(temp.iterdir()) == [], output
     assert f"Stopped by {signal.Signals(signum).name}; removed the work folder" in output
     assert "Traceback" not in output, output

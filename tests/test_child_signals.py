@@ -1,4 +1,4 @@
-"""The tests' helper for child processes they stop with a signal (`conftest.start_process`).
+"""The helper for child processes stopped with a signal (`devtools.processes.start_process`).
 
 A shell starts a background job (``python -m pytest &``) with SIGINT ignored, and a child
 inherits ignored signals and the signal mask across fork and exec; a Python child then never
@@ -6,7 +6,8 @@ raises KeyboardInterrupt, so a Ctrl-C test run in the background fails (issue 16
 test itself ignores (and blocks) SIGINT and SIGTERM, as such a job would, and checks that a
 child started with `start_process` still has them at their defaults and is still stopped by
 them, that a plain `subprocess` child does inherit the ignored signals (so the set-up really
-reproduces the background job), and that no test starts a child process without the helper.
+reproduces the background job), and that no test, dev tool, bench or script starts a child
+process without the helper.
 """
 
 from __future__ import annotations
@@ -20,9 +21,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import STOP_SIGNALS, start_process
 
-TESTS = Path(__file__).resolve().parent
+from devtools.processes import STOP_SIGNALS, start_process
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+# The code that starts child processes and stops them: the tests and what they drive the app
+# with (devtools), and the bench and scripts that serve the app the same way.
+SCANNED = ("tests", "devtools", "bench", "scripts")
+# The helper itself, and this file (whose pattern below names what it looks for).
+EXEMPT = {REPOSITORY / "devtools" / "processes.py", Path(__file__).resolve()}
+CHILD_PROCESS = re.compile(r"\bPopen\s*\(|\bpreexec_fn\b|os\.fork\b|os\.spawn|create_subprocess_exec")
 
 # The child reports how it found SIGINT and SIGTERM. Python replaces SIGINT's handler with
 # `default_int_handler` (KeyboardInterrupt) at start-up only when SIGINT was SIG_DFL; an
@@ -64,7 +72,8 @@ def stop_signals_ignored_and_blocked(block: bool = True):
 def test_without_the_helper_a_child_inherits_the_ignored_signals():
     # The control: without start_process the set-up reproduces the background job's child.
     with stop_signals_ignored_and_blocked():
-        result = subprocess.run([sys.executable, "-c", REPORT_SIGNALS], capture_output=True, text=True, timeout=60)
+        result = subprocess.run([sys.executable, "-c", REPORT_SIGNALS], capture_output=True, text=True, timeout=60,
+                                check=False)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"SIGINT": "SIG_IGN", "SIGTERM": "SIG_IGN", "blocked": ["SIGINT", "SIGTERM"]}
 
@@ -106,8 +115,10 @@ def test_a_child_started_from_a_background_job_is_still_stopped_by_the_signal(si
 def test_every_child_process_in_the_tests_is_started_with_the_helper():
     # A test that starts a child with plain Popen and then stops it with a signal fails only
     # when the suite runs in the background; catch a new one here instead.
-    offenders = [f"{path.name}:{number}: {line.strip()}"
-                 for path in sorted(TESTS.glob("*.py")) if path.name not in ("conftest.py", Path(__file__).name)
+    paths = sorted(path for folder in SCANNED for path in (REPOSITORY / folder).rglob("*.py") if path not in EXEMPT)
+    assert REPOSITORY / "tests" / "conftest.py" in paths and REPOSITORY / "devtools" / "appserver.py" in paths
+    offenders = [f"{path.relative_to(REPOSITORY)}:{number}: {line.strip()}"
+                 for path in paths
                  for number, line in enumerate(path.read_text().splitlines(), 1)
-                 if re.search(r"\bPopen\s*\(|\bpreexec_fn\b|os\.fork\b|os\.spawn|create_subprocess_exec", line)]
-    assert not offenders, "start child processes with conftest.start_process:\n" + "\n".join(offenders)
+                 if CHILD_PROCESS.search(line)]
+    assert not offenders, "start child processes with devtools.processes.start_process:\n" + "\n".join(offenders)

@@ -1,11 +1,10 @@
 """Drive the Gradio app in a real browser: Debian's Chromium through Playwright.
 
 Shared by the browser tests (``tests/test_app_browser.py``) and the screenshot script
-(``scripts/screenshots.py``). Playwright never downloads a browser here: it launches the
-system Chromium given by ``$CHROMIUM`` or ``/usr/bin/chromium``.
+(``scripts/screenshots.py``); the app itself runs under `devtools.appserver.serve_app`.
+Playwright never downloads a browser here: it launches the system Chromium given by
+``$CHROMIUM`` or ``/usr/bin/chromium``.
 
-* `serve_app` starts ``python app.py`` on a free localhost port in a subprocess (the real
-  entry point, exactly as a user or a Space runs it) and stops it afterwards.
 * `launch_browser` starts headless Chromium with networking extras switched off.
 * `restore_flow`, `degrade_flow`, `compare_flow` do what a user does on each tab and
   wait until the result is visible; `take_screenshots` runs all three and saves a PNG each.
@@ -18,21 +17,10 @@ import contextlib
 import io
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-try:  # under pytest: the tests' conftest module, as pytest loaded it
-    from conftest import start_process
-except ImportError:  # scripts/screenshots.py: the repository root on sys.path
-    from tests.conftest import start_process
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 CHROMIUM_ARGS = [
     "--headless",
@@ -61,71 +49,6 @@ def chromium_path() -> str | None:
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for_http(url: str, timeout: float, process: subprocess.Popen | None = None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"the app exited with code {process.returncode} before serving {url}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-            pass
-        time.sleep(0.25)
-    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
-
-
-@contextlib.contextmanager
-def serve_app(model: str | os.PathLike | None = None, port: int | None = None, timeout: float = 120.0):
-    """Run ``python app.py`` on ``127.0.0.1:port`` and yield its URL.
-
-    ``model`` sets ``$VHS_RESTORE_MODEL`` (None keeps the caller's setting, i.e. the bundled
-    checkpoint by default). The app's output goes to a log file that is printed if it fails.
-    """
-    port = port or free_port()
-    env = dict(os.environ)
-    env.update(
-        GRADIO_SERVER_NAME="127.0.0.1",
-        GRADIO_SERVER_PORT=str(port),
-        GRADIO_ANALYTICS_ENABLED="False",
-        HF_HUB_OFFLINE="1",
-        PYTHONUNBUFFERED="1",
-        TF_CPP_MIN_LOG_LEVEL="2",
-    )
-    if model is not None:
-        env["VHS_RESTORE_MODEL"] = str(model)
-    log = tempfile.TemporaryFile(mode="w+")
-    # start_process: the app is stopped with SIGTERM below; SIGINT and SIGTERM at their
-    # defaults in the app whatever this process inherited (e.g. a background job's SIG_IGN).
-    process = start_process(
-        [sys.executable, str(REPO_ROOT / "app.py")], cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        try:
-            wait_for_http(url, timeout, process)
-        except Exception:
-            log.seek(0)
-            sys.stderr.write("---- app.py output ----\n" + log.read()[-5000:])
-            raise
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 @contextlib.contextmanager
