@@ -1,6 +1,6 @@
-"""Restoration speed: the shipped generator against the seed-size pix2pix generator.
+"""Restoration speed: the shipped generator in every precision against the seed-size pix2pix.
 
-    python bench/speed.py [--runs 10] [--skip-large] [--model SRC]
+    python bench/speed.py [--runs 10] [--skip-large] [--model SRC] [--quality-photos 6] [--qualify]
 
 Prints, measured side by side (interleaved runs) on the same degraded 768×576 frame through the same engine
 (`restore.engine.restorer.Restorer`, so padding and colour conversion are included): the median
@@ -9,7 +9,13 @@ milliseconds per frame for the shipped generator (bundled ``checkpoints/``; an u
 speed) and for pix2pix's own generator (64 base filters, 7 levels; untrained, as only its
 speed matters), and their ratio. Then the time and peak resident memory of restoring a
 4000×3000 image with tiling. Targets on a 2-core CPU: shipped ≤ 100 ms per frame and at
-least 5× faster than the seed-size model.
+least 5× faster than the seed-size model; as shipped (``--precision auto``) at least 12×.
+
+Every precision this CPU has the units for (float32, bfloat16, int8; see
+`restore.engine.precision`) is timed in the same interleaved runs, and ``auto`` as shipped.
+Then each faster precision's quality is compared with float32's on validation photos damaged
+as ``bench/quality.py`` and ``bench/generalise.py`` damage them (`bench.precision_quality`);
+``--qualify`` writes the verdict into the model folder, where ``auto`` reads it.
 
 Numbers are wall-clock on whatever else the machine is doing; run it on an idle machine.
 """
@@ -22,20 +28,24 @@ import resource
 import statistics
 import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import cv2
 import numpy as np
 
+from bench import precision_quality
 from restore import PRESETS, degrade
 from restore.engine.model import GENERATOR_CONFIGS, build_generator
+from restore.engine.precision import available_precisions
 from restore.engine.restorer import Restorer, load_restorer
 from restore.engine.weights import BUNDLED_FOLDER, WEIGHTS_NAME
 
 FRAME_HEIGHT, FRAME_WIDTH = 576, 768
 LARGE_HEIGHT, LARGE_WIDTH = 3000, 4000
-TARGET_MS, TARGET_RATIO = 100.0, 5.0
+TARGET_MS, TARGET_RATIO, TARGET_AUTO_RATIO = 100.0, 5.0, 12.0
+DEFAULT_VAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "val"
 
 
 def test_picture(height: int, width: int, seed: int = 0) -> np.ndarray:
@@ -75,18 +85,30 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=10, help="timed runs per model after warm-up (median)")
     parser.add_argument("--skip-large", action="store_true", help="skip the 4000×3000 tiled measurement")
     parser.add_argument("--model", help="time this model source instead of the bundled checkpoint (e.g. a training run's folder)")
+    parser.add_argument("--val", type=Path, default=DEFAULT_VAL, help="validation photos for the precisions' quality deltas")
+    parser.add_argument("--quality-photos", type=int, default=6, help="photos per damage set for the quality deltas (0: skip)")
+    parser.add_argument("--qualify", action="store_true",
+                        help="write which precisions keep the quality into the model folder's config.json (--precision auto reads it)")
     return parser.parse_args()
 
 
-def shipped_restorer(model: str | None) -> tuple[Restorer, str]:
-    """The restorer to time as shipped, and its name in the table."""
+def model_source(model: str | None) -> tuple[str | None, str]:
+    """The model source to time as shipped (None: an untrained lean generator), and its name."""
     if model:
-        return load_restorer(model), model
+        return model, model
     if (BUNDLED_FOLDER / WEIGHTS_NAME).is_file():
-        return load_restorer(str(BUNDLED_FOLDER)), "shipped (checkpoints/)"
+        return str(BUNDLED_FOLDER), "shipped (checkpoints/)"
     print(f"note: no bundled checkpoint in {BUNDLED_FOLDER}; timing an untrained 'lean' generator (same architecture)")
-    config = GENERATOR_CONFIGS["lean"]
-    return Restorer(build_generator(config), {"generator": config.to_dict()}), "shipped (untrained lean)"
+    return None, "shipped (untrained lean)"
+
+
+def shipped_restorers(source: str | None) -> dict[str, Restorer]:
+    """The model in every precision this CPU has the units for, and as shipped (``auto``)."""
+    if source is None:
+        config = GENERATOR_CONFIGS["lean"]
+        model, model_config = build_generator(config), {"generator": config.to_dict()}
+        return {name: Restorer(model, model_config, precision=name) for name in (*available_precisions(), "auto")}
+    return {name: load_restorer(source, precision=name) for name in (*available_precisions(), "auto")}
 
 
 def time_large(shipped: Restorer) -> tuple[float, float]:
@@ -99,15 +121,13 @@ def time_large(shipped: Restorer) -> tuple[float, float]:
     return time.perf_counter() - start, peak_rss_gib()
 
 
-def print_table(shipped_name: str, shipped: Restorer, seed: Restorer, shipped_ms: float, seed_ms: float) -> None:
-    rows = [
-        (shipped_name, shipped.model.count_params(), shipped_ms, shipped.multiple),
-        ("seed pix2pix (64 filters, 7 levels)", seed.model.count_params(), seed_ms, seed.multiple),
-    ]
-    print()
-    print(f"{'generator':<38} {'parameters':>12} {'ms / 768×576 frame':>20}   pads to a multiple of")
-    for name, parameters, milliseconds, multiple in rows:
-        print(f"{name:<38} {parameters:>12,} {milliseconds:>20.1f}   {multiple}")
+def print_table(shipped_name: str, restorers: dict[str, Restorer], milliseconds: dict[str, float]) -> None:
+    seed_ms = milliseconds["seed"]
+    print(f"\n{'generator':<64} {'parameters':>12} {'ms / 768×576 frame':>20} {'× seed speed':>13}")
+    for name, restorer in restorers.items():
+        label = f"{shipped_name}, {restorer.describe_precision() if name == 'auto' else name}" if name != "seed" else (
+            "seed pix2pix (64 filters, 7 levels), float32")
+        print(f"{label[:64]:<64} {restorer.model.count_params():>12,} {milliseconds[name]:>20.1f} {seed_ms / milliseconds[name]:>12.1f}×")
 
 
 def network_ratio(shipped: Restorer, seed: Restorer, frame: np.ndarray, runs: int, ratio: float) -> float:
@@ -115,39 +135,61 @@ def network_ratio(shipped: Restorer, seed: Restorer, frame: np.ndarray, runs: in
     milliseconds, which the ratio of the generators should not include."""
     if not shipped.line_alignment:
         return ratio
+    aligned = shipped.line_alignment
     shipped.line_alignment = seed.line_alignment = False
     alone_shipped_ms, alone_seed_ms = median_ms([shipped, seed], frame, runs)
+    shipped.line_alignment = seed.line_alignment = aligned
     alone = alone_seed_ms / alone_shipped_ms
-    print(f"without line alignment: shipped {alone_shipped_ms:.1f} ms, seed pix2pix {alone_seed_ms:.1f} ms, "
+    print(f"without line alignment: shipped float32 {alone_shipped_ms:.1f} ms, seed pix2pix {alone_seed_ms:.1f} ms, "
           f"speed-up {alone:.1f}×")
     return alone
 
 
+def quality_deltas(args, restorers: dict[str, Restorer], milliseconds: dict[str, float]) -> None:
+    """Each faster precision's loss against float32 on the benchmarks' damage; ``--qualify`` records it."""
+    if args.quality_photos <= 0 or len(restorers) < 2:
+        return
+    if not args.val.is_dir():
+        print(f"\nnote: no validation photos in {args.val}; quality deltas skipped (--val DIR)")
+        return
+    pairs = precision_quality.damaged_pairs(args.val, args.quality_photos)
+    scores = precision_quality.score(restorers, pairs)
+    differences = precision_quality.deltas(scores)
+    precision_quality.print_deltas(scores, differences)
+    if args.qualify:
+        if not args.model or not Path(args.model).is_dir():
+            print("--qualify needs --model FOLDER (a local model folder)")
+            return
+        path = precision_quality.record_qualification(Path(args.model), differences, milliseconds, args.quality_photos)
+        print(f"recorded in {path}")
+
+
 def main() -> int:
     args = parse_args()
-    shipped, shipped_name = shipped_restorer(args.model)
+    source, shipped_name = model_source(args.model)
+    restorers = shipped_restorers(source)
     seed_config = GENERATOR_CONFIGS["pix2pix"]
     # Same preprocessing as the shipped model: only the generator differs.
-    seed = Restorer(build_generator(seed_config), {"generator": seed_config.to_dict()}, line_alignment=shipped.line_alignment)
+    restorers["seed"] = Restorer(build_generator(seed_config), {"generator": seed_config.to_dict()},
+                                 line_alignment=restorers["float32"].line_alignment, precision="float32")
     print(f"CPU cores: {os.cpu_count()}; TensorFlow threads: default; runs: median of {args.runs}, interleaved, after warm-up")
-
-    # The large image first, so that the process's peak memory is this restoration's
-    # (TensorFlow and the shipped model included), not the seed model's.
+    # The large image first, so that the process's peak memory is this restoration's.
     if not args.skip_large:
-        large_seconds, large_rss = time_large(shipped)
+        large_seconds, large_rss = time_large(restorers["auto"])
 
     frame = degrade(test_picture(FRAME_HEIGHT, FRAME_WIDTH), PRESETS["default"], seed=3)
-    shipped_ms, seed_ms = median_ms([shipped, seed], frame, args.runs)
-    ratio = seed_ms / shipped_ms
-    print_table(shipped_name, shipped, seed, shipped_ms, seed_ms)
-    print(f"\nspeed-up of the shipped generator over the seed-size one: {ratio:.1f}× "
-          f"(line alignment {'on' if shipped.line_alignment else 'off'} for both, as shipped)")
-    network = network_ratio(shipped, seed, frame, args.runs, ratio)
-    print(f"targets: ≤ {TARGET_MS:.0f} ms per frame (as shipped): {'met' if shipped_ms <= TARGET_MS else 'NOT met'}; "
-          f"generator ≥ {TARGET_RATIO:.0f}× faster: {'met' if network >= TARGET_RATIO else 'NOT met'} ({network:.1f}×)")
+    milliseconds = dict(zip(restorers, median_ms(list(restorers.values()), frame, args.runs)))
+    print_table(shipped_name, restorers, milliseconds)
+    ratio, auto_ratio = (milliseconds["seed"] / milliseconds[name] for name in ("float32", "auto"))
+    network = network_ratio(restorers["float32"], restorers["seed"], frame, args.runs, ratio)
+    print(f"targets: ≤ {TARGET_MS:.0f} ms per frame (as shipped): {'met' if milliseconds['auto'] <= TARGET_MS else 'NOT met'}; "
+          f"float32 generator ≥ {TARGET_RATIO:.0f}× faster: {'met' if network >= TARGET_RATIO else 'NOT met'} ({network:.1f}×); "
+          f"as shipped ≥ {TARGET_AUTO_RATIO:.0f}× faster: {'met' if auto_ratio >= TARGET_AUTO_RATIO else 'NOT met'} ({auto_ratio:.1f}×)")
     if not args.skip_large:
-        print(f"\n{LARGE_WIDTH}×{LARGE_HEIGHT} image, tiled (tile {shipped.tile}, overlap {shipped.overlap}, "
-              f"batch {shipped.batch_size}): {large_seconds:.2f} s, peak resident memory {large_rss:.2f} GiB")
+        auto = restorers["auto"]
+        print(f"\n{LARGE_WIDTH}×{LARGE_HEIGHT} image, tiled (tile {auto.tile}, overlap {auto.overlap}, "
+              f"batch {auto.batch_size}): {large_seconds:.2f} s, peak resident memory {large_rss:.2f} GiB")
+    quality_deltas(args, {name: restorer for name, restorer in restorers.items() if name not in ("seed", "auto")}, milliseconds)
     return 0
 
 

@@ -76,6 +76,20 @@ def test_help_states_the_defaults_and_choices_the_command_really_uses():
     assert ", ".join(sorted(VIDEO_SUFFIXES)) in result.stdout  # every video suffix a folder scan picks up
     assert "hf://owner/name" in lines["--model"] and "$VHS_RESTORE_MODEL" in lines["--model"]
     assert "Exit status" in result.stdout
+    from restore.engine.precision import PRECISIONS
+
+    assert "--precision {" + ",".join(PRECISIONS) + "}" in result.stdout
+    assert "auto (default) times the modes this CPU has the units for" in " ".join(result.stdout.split())
+
+
+def test_precision_flag_runs_the_network_in_that_precision(tmp_path, model_folder):
+    save(tmp_path / "in" / "frame.png", picture(40, 56))
+    outputs = {}
+    for precision in ("float32", "bfloat16"):
+        result = run_cli(tmp_path / "in", "-o", tmp_path / precision, "--precision", precision, model=model_folder)
+        assert result.returncode == 0, result.stderr
+        outputs[precision] = np.asarray(Image.open(tmp_path / precision / "frame.png"))
+    assert 0 < np.abs(outputs["bfloat16"].astype(int) - outputs["float32"].astype(int)).max() <= 3
 
 
 @pytest.mark.parametrize(
@@ -85,8 +99,9 @@ def test_help_states_the_defaults_and_choices_the_command_really_uses():
         (["image.png", "-o", "out", "--model", "hf://just-a-name"], "expected hf://owner/name"),
         (["image.png", "-o", "out", "--tile", "-32"], "--tile must be >= 0"),
         (["image.png", "-o", "out", "--line-alignment", "maybe"], "invalid choice"),
+        (["image.png", "-o", "out", "--precision", "fp16"], "invalid choice: 'fp16'"),
     ],
-    ids=["no-outdir", "bad-hub-source", "negative-tile", "bad-choice"],
+    ids=["no-outdir", "bad-hub-source", "negative-tile", "bad-choice", "bad-precision"],
 )
 def test_usage_errors_exit_2(tmp_path, arguments, message):
     result = run_cli(*arguments)

@@ -57,6 +57,8 @@ class SharedRestorer:
         if restorer is None:
             return "not loaded yet (it loads on the first restoration)"
         text = str(getattr(restorer, "description", "") or "loaded")
+        if hasattr(restorer, "describe_precision"):
+            text += f"; precision {restorer.describe_precision()}"
         reason = getattr(restorer, "fallback_reason", None)
         return f"{text} (fallback: {reason})" if reason else text
 

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from restore.cli import video as video_cli
 from restore.cli.outputs import SKIP, WRITE, plan_output
+from restore.engine.precision import AUTO, PRECISIONS, PrecisionUnavailable
 from restore.images import MAX_PIXELS, ImageError, find_images, probe_image
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -82,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--line-alignment", choices=("auto", "on", "off"), default="auto",
                         help="straighten horizontal line jitter before restoring, using the frame's black side "
                              "borders: auto follows the model's config (default), on or off force it")
+    parser.add_argument("--precision", choices=PRECISIONS, default=AUTO,
+                        help="numeric precision of the network: auto (default) times the modes this CPU has the "
+                             "units for and the model is qualified for, once, and keeps the fastest (never slower "
+                             "than float32); float32, bfloat16 (oneDNN) or int8 (LiteRT) force one")
     parser.add_argument("--max-pixels", metavar="N", type=int, default=MAX_PIXELS,
                         help=f"refuse images with more than N pixels, checked before decoding (guards against "
                              f"decompression bombs). Default: {MAX_PIXELS:,}")
@@ -228,15 +233,20 @@ def _load(args):
     tile = DEFAULT_TILE if args.tile is None else (args.tile or None)
     try:
         with _tensorflow_startup_filtered():  # the first TensorFlow ops start the runtime
-            restorer = load_restorer(args.model, tile=tile, line_alignment=line_alignment)
+            restorer = load_restorer(args.model, tile=tile, line_alignment=line_alignment, precision=args.precision)
     except ModelLoadError as error:
         _message(f"error: cannot load the model: {error}")
+        return None, EXIT_FAILED
+    except PrecisionUnavailable as error:
+        _message(f"error: --precision {args.precision}: {error}")
         return None, EXIT_FAILED
     except ValueError as error:  # a --tile that does not suit the model: a usage error
         _message(f"error: --tile {args.tile}: {error}")
         return None, EXIT_USAGE
     if restorer.fallback_reason:
         _message(f"warning: {restorer.fallback_reason}")
+    if restorer.precision_timings:  # auto compared modes: say what it chose
+        _message(f"precision: {restorer.describe_precision()}")
     return restorer, EXIT_OK
 
 

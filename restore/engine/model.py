@@ -237,10 +237,14 @@ def build_generator(config: GeneratorConfig = GeneratorConfig(), name: str = "ge
         x = layers.Conv2D(3, 3, padding="same", kernel_initializer=initializer, name="to_rgb")(x)  # N×H×W×3
     else:
         x = layers.Conv2DTranspose(3, 4, strides=2, padding="same", kernel_initializer=initializer, name="to_rgb")(x)  # N×H×W×3
+    # The output layers stay float32 under a mixed policy (bfloat16 inference, float16 on a
+    # GPU): the input passes through the residual add at full precision.
     if config.residual:
-        outputs = layers.Add(name="residual")([inputs, layers.Rescaling(0.5, name="correction_scale")(x)])
+        correction = layers.Rescaling(0.5, name="correction_scale", dtype="float32")(x)
+        outputs = layers.Add(name="residual", dtype="float32")([inputs, correction])
     else:
-        outputs = layers.Rescaling(0.5, offset=0.5, name="to_unit")(layers.Activation("tanh", name="tanh")(x))
+        unit = layers.Activation("tanh", name="tanh", dtype="float32")(x)
+        outputs = layers.Rescaling(0.5, offset=0.5, name="to_unit", dtype="float32")(unit)
     return keras.Model(inputs, outputs, name=name)
 
 

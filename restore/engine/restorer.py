@@ -31,6 +31,7 @@ alignment measures jitter on an 8-bit copy but shifts the original data.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from pathlib import Path
@@ -40,6 +41,15 @@ import cv2
 import numpy as np
 
 from restore.engine.model import GeneratorConfig, pad_to_multiple
+from restore.engine.precision import (
+    AUTO,
+    NetworkRunner,
+    available_precisions,
+    build_runner,
+    check_precision,
+    choose_precision,
+    qualified_precisions,
+)
 from restore.engine.weights import load_generator, resolve_model
 from restore.images import MAX_PIXELS, read_image, write_png
 from restore.pal import shift_lines
@@ -61,6 +71,9 @@ DEFAULT_OVERLAP = 64
 DEFAULT_BATCH_SIZE = None
 
 # Full-scale value of each supported integer dtype; float images are already in [0, 1].
+# The frame ``auto`` times the precisions on when the restorer does not tile: PAL, square pixels.
+_TIMING_FRAME = (576, 768)
+
 _FULL_SCALE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
 
 
@@ -72,6 +85,7 @@ def load_restorer(
     batch_size: int | None = DEFAULT_BATCH_SIZE,
     line_alignment: bool | None = None,
     fallback: bool = True,
+    precision: str = AUTO,
 ) -> "Restorer":
     """Load a model once and return a `Restorer` for it.
 
@@ -92,6 +106,7 @@ def load_restorer(
         line_alignment=line_alignment,
         description=files.description,
         fallback_reason=files.fallback_reason,
+        precision=precision,
     )
 
 
@@ -108,6 +123,9 @@ class Restorer:
     batch_size:     tiles per network call; None: 4 on a GPU, 1 on a CPU.
     line_alignment: straighten line jitter before the network (`restore.engine.timebase`);
                     None follows the model's config.
+    precision:      "float32", "bfloat16", "int8", or "auto" (default): the fastest mode this
+                    CPU has the units for and the model is qualified for, timed once here
+                    (`restore.engine.precision`). ``self.precision`` says which one runs.
     """
 
     def __init__(
@@ -121,6 +139,7 @@ class Restorer:
         line_alignment: bool | None = None,
         description: str = "in-memory model",
         fallback_reason: str | None = None,
+        precision: str = AUTO,
     ):
         import tensorflow as tf
 
@@ -149,25 +168,42 @@ class Restorer:
         self.description = description
         self.fallback_reason = fallback_reason
 
-        def run(batch):
-            return model(batch, training=False)
+        self.requested_precision = check_precision(precision)
+        self._runner, self.precision_timings = self._select_runner()
+        self.precision = self._runner.precision
 
-        # Fixed signatures: one trace each, whatever image sizes come later.
-        self._run_whole = tf.function(run, input_signature=[tf.TensorSpec([1, None, None, 3], tf.float32)])
-        self._run_tiles = None
-        if self.tile:
-            self._run_tiles = tf.function(
-                run, input_signature=[tf.TensorSpec([None, self.tile, self.tile, 3], tf.float32)]
-            )
+    def _select_runner(self) -> tuple[NetworkRunner, dict[str, float]]:
+        """The network runner for the requested precision; ``auto`` times the candidates
+        (`restore.engine.precision.choose_precision`) once, on a frame-sized sample."""
+        build = functools.partial(build_runner, model=self.model, generator_config=self.generator_config, tile=self.tile)
+        if self.requested_precision != AUTO:
+            return build(self.requested_precision), {}
+        candidates = [name for name in qualified_precisions(self.config) if name in available_precisions()]
+        if not candidates:
+            return build("float32"), {}
+        height, width = (self.tile, self.tile) if self.tile else _TIMING_FRAME
+        sample = np.random.default_rng(0).random((1, height, width, 3), dtype=np.float32)
+        runners = {name: functools.partial(build, name) for name in ("float32", *candidates)}
+        return choose_precision(runners, sample)
 
     def __repr__(self) -> str:
-        return f"Restorer({self.description}, tile={self.tile}, overlap={self.overlap}, line_alignment={self.line_alignment})"
+        return (f"Restorer({self.description}, tile={self.tile}, overlap={self.overlap}, "
+                f"line_alignment={self.line_alignment}, precision={self.precision})")
+
+    def describe_precision(self) -> str:
+        """The precision the network runs in, and why: e.g. "bfloat16 (auto: 2.0× float32's speed)"."""
+        if self.requested_precision != AUTO:
+            return self.precision
+        if not self.precision_timings:
+            return f"{self.precision} (auto: no faster mode qualified for this model and CPU)"
+        speedup = self.precision_timings["float32"] / self.precision_timings[self.precision]
+        return f"{self.precision} (auto: {speedup:.1f}× float32's speed)" if self.precision != "float32" else (
+            "float32 (auto: the faster modes were not faster here)")
 
     @property
     def tracing_count(self) -> int:
         """How many times the network functions were traced (2 at most, ever)."""
-        functions = [self._run_whole] + ([self._run_tiles] if self._run_tiles is not None else [])
-        return sum(function.experimental_get_tracing_count() for function in functions)
+        return self._runner.tracing_count
 
     # ------------------------------------------------------------------ public
     def restore(self, image, pal_aspect: bool = False) -> np.ndarray:
@@ -259,7 +295,7 @@ class Restorer:
 
     def _restore_whole(self, colour: np.ndarray, scale: float) -> np.ndarray:
         batch, (height, width) = pad_to_multiple(_to_unit(colour, scale)[None], self.multiple)
-        output = self._run_whole(batch).numpy()[0, :height, :width]
+        output = self._runner(batch)[0, :height, :width]
         return np.clip(output, 0.0, 1.0, out=output)
 
     def _restore_tiled(self, colour: np.ndarray, scale: float) -> np.ndarray:
@@ -285,7 +321,7 @@ class Restorer:
         for first in range(0, len(positions), self.batch_size):
             chunk = positions[first : first + self.batch_size]
             batch = np.stack([_to_unit(colour[top : top + tile, left : left + tile], scale) for top, left in chunk])
-            outputs = self._run_tiles(batch).numpy()
+            outputs = self._runner(batch)
             for (top, left), output in zip(chunk, outputs):
                 weights = np.outer(row_weights[top], column_weights[left])  # tile×tile
                 weighted_sum[top : top + tile, left : left + tile] += output * weights[:, :, None]

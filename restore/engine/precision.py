@@ -1,0 +1,282 @@
+"""The network's numeric precision at inference: float32, bfloat16 or int8, or ``auto``.
+
+One `NetworkRunner` per precision turns a float32 ``N×H×W×3`` batch in [0, 1] into the
+restored float32 batch; `restore.engine.restorer.Restorer` only ever calls a runner.
+
+* ``float32``: the Keras generator as trained, through TensorFlow (oneDNN on a CPU).
+* ``bfloat16``: the same weights in a generator built under Keras' ``mixed_bfloat16``
+  policy: convolutions run in bfloat16 on the CPU's bfloat16 units through oneDNN, while
+  the variables, the normalisation, the residual add and the output stay float32.
+* ``int8``: the generator converted by TensorFlow's LiteRT converter to int8 weights and
+  activations (calibrated on simulator frames), run by LiteRT (XNNPACK) with float32 input
+  and output. Converting takes a while, so the converted model is cached on disk.
+
+``auto`` (`choose_precision`) never trusts a mode blindly. A faster mode is a candidate
+only where the CPU has the units for it (`cpu_flags`) and where the model's own
+``config.json`` says it kept the quality: ``config["precision"]["qualified"]``, written
+by ``python -m train.precision`` after measuring the loss against float32 (at most
+`QUALITY_BOUND`). The candidates are then timed once on the real input against float32,
+and the fastest wins, so ``auto`` is never slower than float32.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+__all__ = [
+    "AUTO",
+    "PRECISIONS",
+    "QUALITY_BOUND",
+    "NetworkRunner",
+    "PrecisionUnavailable",
+    "available_precisions",
+    "build_runner",
+    "check_precision",
+    "choose_precision",
+    "cpu_flags",
+]
+
+log = logging.getLogger(__name__)
+
+AUTO = "auto"
+# Which CPU flags (as /proc/cpuinfo names them) make a mode worth trying; float32 always runs.
+CPU_UNITS: dict[str, tuple[str, ...]] = {
+    "float32": (),
+    "bfloat16": ("avx512_bf16", "amx_bf16"),
+    "int8": ("avx512_vnni", "avx_vnni", "amx_int8"),
+}
+PRECISIONS = (AUTO, *CPU_UNITS)
+# The most a mode may lose against float32 (PSNR dB, SSIM) and still be qualified.
+QUALITY_BOUND = {"psnr": 0.05, "ssim": 0.002}
+INT8_CACHE_ENV = "VHS_RESTORE_CACHE"  # where converted int8 models are kept (default ~/.cache/vhs-restore)
+
+
+class PrecisionUnavailable(ValueError):
+    """A precision that cannot run here: its runtime is missing or its conversion failed."""
+
+
+class NetworkRunner(Protocol):
+    """Runs the generator on a float32 ``N×H×W×3`` batch in [0, 1]; returns float32, same shape."""
+
+    precision: str
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray: ...
+
+
+def check_precision(precision: str) -> str:
+    """``precision`` if it is one of `PRECISIONS`, else `ValueError` listing them."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}; got {precision!r}")
+    return precision
+
+
+def cpu_flags(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> frozenset[str]:
+    """The CPU's feature flags (Linux); empty where they cannot be read."""
+    try:
+        text = Path(cpuinfo).read_text()
+    except OSError:
+        return frozenset()
+    for line in text.splitlines():
+        if line.startswith(("flags", "Features")):
+            return frozenset(line.split(":", 1)[1].split())
+    return frozenset()
+
+
+def available_precisions(flags: frozenset[str] | None = None) -> tuple[str, ...]:
+    """The modes this CPU has the units for, float32 first."""
+    flags = cpu_flags() if flags is None else flags
+    return tuple(name for name, units in CPU_UNITS.items() if not units or flags & set(units))
+
+
+# ------------------------------------------------------------------------------------ runners
+
+
+@dataclass
+class KerasRunner:
+    """A Keras generator through two compiled functions, each traced once: whole images
+    (``1×H×W×3``, any size) and tile batches (``N×tile×tile×3``)."""
+
+    model: Any
+    tile: int | None
+    precision: str = "float32"
+
+    def __post_init__(self):
+        import tensorflow as tf
+
+        model = self.model
+
+        def run(batch):
+            return tf.cast(model(batch, training=False), tf.float32)
+
+        self._whole = tf.function(run, input_signature=[tf.TensorSpec([1, None, None, 3], tf.float32)])
+        self._tiles = None
+        if self.tile:
+            self._tiles = tf.function(run, input_signature=[tf.TensorSpec([None, self.tile, self.tile, 3], tf.float32)])
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        tiled = self._tiles is not None and batch.shape[1:3] == (self.tile, self.tile)
+        return (self._tiles if tiled else self._whole)(batch).numpy()
+
+    @property
+    def tracing_count(self) -> int:
+        functions = [self._whole] + ([self._tiles] if self._tiles is not None else [])
+        return sum(function.experimental_get_tracing_count() for function in functions)
+
+
+@dataclass
+class LiteRTRunner:
+    """An int8 LiteRT model with float32 input and output; resized to each new input shape."""
+
+    model_content: bytes
+    precision: str = "int8"
+
+    def __post_init__(self):
+        from ai_edge_litert.interpreter import Interpreter
+
+        self._interpreter = Interpreter(model_content=self.model_content, num_threads=os.cpu_count() or 1)
+        self._input = self._interpreter.get_input_details()[0]["index"]
+        self._output = self._interpreter.get_output_details()[0]["index"]
+        self._shape: tuple[int, ...] | None = None
+        self.tracing_count = 0
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        if batch.shape != self._shape:
+            self._interpreter.resize_tensor_input(self._input, batch.shape)
+            self._interpreter.allocate_tensors()
+            self._shape = batch.shape
+        self._interpreter.set_tensor(self._input, np.ascontiguousarray(batch, np.float32))
+        self._interpreter.invoke()
+        return self._interpreter.get_tensor(self._output).copy()
+
+
+def _bfloat16_runner(model, generator_config, tile: int | None) -> KerasRunner:
+    import keras
+
+    from restore.engine.model import build_generator
+
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        copy = build_generator(generator_config, name=f"{model.name}_bfloat16")
+    finally:
+        keras.config.set_dtype_policy(previous)
+    copy.set_weights(model.get_weights())  # mixed policy: the variables stay float32
+    return KerasRunner(copy, tile, precision="bfloat16")
+
+
+def _int8_runner(model, generator_config, tile: int | None) -> LiteRTRunner:
+    return LiteRTRunner(_int8_model(model))
+
+
+_BUILDERS: dict[str, Callable[[Any, Any, int | None], NetworkRunner]] = {
+    "float32": lambda model, generator_config, tile: KerasRunner(model, tile),
+    "bfloat16": _bfloat16_runner,
+    "int8": _int8_runner,
+}
+
+
+def build_runner(precision: str, model, generator_config, tile: int | None) -> NetworkRunner:
+    """The runner for one concrete precision (not ``auto``)."""
+    if precision not in _BUILDERS:
+        raise ValueError(f"no runner for precision {precision!r}; choose one of {', '.join(_BUILDERS)}")
+    try:
+        return _BUILDERS[precision](model, generator_config, tile)
+    except (ImportError, RuntimeError, OSError) as error:  # no runtime, or a conversion that failed
+        raise PrecisionUnavailable(f"precision {precision} is not available here ({type(error).__name__}: {error})") from error
+
+
+# --------------------------------------------------------------------------------------- int8
+
+
+def _int8_model(model) -> bytes:
+    """The generator as an int8 LiteRT flatbuffer, converted once per set of weights."""
+    digest = hashlib.sha256(b"".join(np.ascontiguousarray(w).tobytes() for w in model.get_weights())).hexdigest()[:16]
+    cache = Path(os.environ.get(INT8_CACHE_ENV) or Path.home() / ".cache" / "vhs-restore")
+    path = cache / f"generator-int8-{digest}.tflite"
+    if path.is_file():
+        return path.read_bytes()
+    log.info("converting the generator to int8 (once; cached in %s)", path)
+    content = _convert_int8(model)
+    try:
+        from restore.files import write_bytes_atomically
+
+        cache.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomically(path, content)
+    except OSError as error:  # a read-only home still restores, it only converts again
+        log.warning("cannot cache the int8 model in %s (%s)", cache, error.strerror or error)
+    return content
+
+
+def _calibration_frames(count: int = 8, size: tuple[int, int] = (288, 384)):
+    """Degraded PAL-like frames for the int8 calibration: the simulator on scikit-image photos."""
+    import cv2
+    from skimage import data
+
+    from restore.degrade import PRESETS, degrade, random_settings
+
+    photos = [data.astronaut(), data.coffee(), data.chelsea(), data.rocket()]
+    for index in range(count):
+        clean = cv2.resize(photos[index % len(photos)], size[::-1], interpolation=cv2.INTER_AREA)
+        settings = PRESETS["default"] if index % 2 else random_settings(np.random.default_rng(index))
+        yield [(degrade(clean, settings, seed=index).astype(np.float32) / 255.0)[None]]
+
+
+def _convert_int8(model) -> bytes:
+    import tempfile
+
+    import tensorflow as tf
+
+    with tempfile.TemporaryDirectory() as folder:
+        model.export(folder, format="tf_saved_model", verbose=False,
+                     input_signature=[tf.TensorSpec([1, None, None, 3], tf.float32)])
+        converter = tf.lite.TFLiteConverter.from_saved_model(folder)
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = _calibration_frames
+        return converter.convert()
+
+
+# --------------------------------------------------------------------------------------- auto
+
+
+def qualified_precisions(config: dict[str, Any]) -> tuple[str, ...]:
+    """The faster modes the model's config says keep the quality (see `train.precision`)."""
+    record = config.get("precision") or {}
+    qualified = record.get("qualified") or ()
+    return tuple(name for name in qualified if name in CPU_UNITS and name != "float32")
+
+
+def choose_precision(
+    runners: dict[str, Callable[[], NetworkRunner]], sample: np.ndarray, *, repeats: int = 2,
+) -> tuple[NetworkRunner, dict[str, float]]:
+    """Time each runner (built on demand) on ``sample`` and return the fastest, with the
+    seconds per call measured for each. ``runners`` must hold ``"float32"``; a mode that
+    fails to build or run is left out (logged), so float32 always remains."""
+    timings: dict[str, float] = {}
+    built: dict[str, NetworkRunner] = {}
+    for name, build in runners.items():
+        try:
+            runner = build()
+            runner(sample)  # warm-up: tracing, allocation, oneDNN primitive caches
+            timings[name] = min(_seconds(runner, sample) for _ in range(repeats))
+            built[name] = runner
+        except Exception as error:  # noqa: BLE001 - a mode that cannot run is simply not chosen
+            if name == "float32":
+                raise
+            log.warning("precision %s unavailable here: %s", name, error)
+    fastest = min(timings, key=timings.get)
+    return built[fastest], timings
+
+
+def _seconds(runner: NetworkRunner, sample: np.ndarray) -> float:
+    started = time.perf_counter()
+    runner(sample)
+    return time.perf_counter() - started
