@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from devtools import browser
 from devtools.appserver import serve_app
@@ -93,14 +94,15 @@ def test_degrade_form_choice_and_checkbox_update_the_preview(page):
 
 def test_degrade_preset_sets_every_control(page):
     browser.degrade_choice_flow(page, "degrade-preset", "archive")  # then the preview is re-rendered
-    assert browser.dropdown_text(page, "form-band_form") == "channel loss"
+    # The preset's values reach the controls in their own update: wait for them (5 s at most).
+    expect(page.locator("#form-band_form input")).to_have_value("channel loss", timeout=5000)
     assert browser.dropdown_text(page, "form-band_position") == "top"
     assert float(page.locator("#slider-color_band input[type=number]").input_value()) == 0.9
     assert not page.locator("#degrade-shuffle input[type=checkbox]").is_checked()
     page.locator("#degrade-random").click()
     page.wait_for_function("() => document.querySelector('#degrade-preset input').value === 'custom'")
     for option in ("form-band_form", "form-blur_kernel", "form-skew_profile"):
-        assert browser.dropdown_text(page, option) == "any (drawn from the seed)"
+        expect(page.locator(f"#{option} input")).to_have_value("any (drawn from the seed)", timeout=5000)
     browser.degrade_choice_flow(page, "degrade-preset", "default")  # back to the default for later tests
 
 
