@@ -18,7 +18,7 @@ from PIL import Image
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from restore.engine import restorer as inference  # noqa: E402
+from restore.engine import tiling  # noqa: E402
 from restore.engine.model import GENERATOR_CONFIGS  # noqa: E402
 from restore.engine.restorer import Restorer, load_restorer, pal_square_width  # noqa: E402
 from restore.images import read_image  # noqa: E402
@@ -160,7 +160,7 @@ def column_step_profile(image: np.ndarray) -> np.ndarray:
 def seam_ratio(image: np.ndarray, overlap: int) -> float:
     """Step strength at the tile edges of a (tile=TILE, overlap) run, over the median."""
     width = image.shape[1]
-    starts = inference._tile_starts(width, TILE, overlap, GENERATOR_CONFIGS["tiny"].multiple)
+    starts = tiling.tile_starts(width, TILE, overlap, GENERATOR_CONFIGS["tiny"].multiple)
     edges = sorted({edge for start in starts for edge in (start, start + TILE)} - {0, width})
     profile = column_step_profile(image)
     return float(np.mean([profile[edge - 3 : edge + 2].max() for edge in edges]) / np.median(profile))
@@ -180,7 +180,7 @@ def test_no_visible_grid_on_a_large_smooth_image(model_folder, restorer, untiled
 def test_tiles_are_aligned_to_the_network_grid_and_overlap():
     for length in (128, 200, 384, 1000, 4000):
         padded = length + (-length % 8)
-        starts = inference._tile_starts(max(padded, TILE), TILE, OVERLAP, 8)
+        starts = tiling.tile_starts(max(padded, TILE), TILE, OVERLAP, 8)
         assert starts[0] == 0 and starts[-1] + TILE == max(padded, TILE)
         assert all(start % 8 == 0 for start in starts)
         assert all(second - first <= TILE - OVERLAP for first, second in zip(starts, starts[1:]))

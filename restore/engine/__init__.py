@@ -4,8 +4,10 @@
 * `weights`: where a model comes from (bundled folder, local folder, Hugging Face Hub) and
   loading it safely (no pickles, no code from files);
 * `restorer`: `Restorer` (pre-process, tile, run, post-process) and `load_restorer`;
+* `tiling`: overlapping tiles for large images, blended without seams;
+* `precision`: the network run in float32, bfloat16 or int8, and ``auto``'s choice;
 * `timebase`: line alignment, the time-base correction that runs before the network.
 
-TensorFlow is imported by `model`, `restorer` and `weights.load_generator` only, never at
-``import restore``.
+TensorFlow is imported by `model`, `restorer`, the runners of `precision` and
+`weights.load_generator` only, never at ``import restore``.
 """

@@ -32,7 +32,6 @@ alignment measures jitter on an 8-bit copy but shifts the original data.
 from __future__ import annotations
 
 import functools
-import math
 import os
 from pathlib import Path
 from typing import Any
@@ -50,6 +49,7 @@ from restore.engine.precision import (
     choose_precision,
     qualified_precisions,
 )
+from restore.engine.tiling import restore_tiled
 from restore.engine.weights import load_generator, resolve_model
 from restore.images import MAX_PIXELS, read_image, write_png
 from restore.pal import shift_lines
@@ -299,37 +299,8 @@ class Restorer:
         return np.clip(output, 0.0, 1.0, out=output)
 
     def _restore_tiled(self, colour: np.ndarray, scale: float) -> np.ndarray:
-        tile = self.tile
-        height, width = colour.shape[:2]
-        # Pad as the whole-image path does (to the multiple), and a side shorter than the
-        # tile up to it (cheaper than a second signature); the accumulators cover the
-        # padded area and are cropped at the end.
-        pad_height = max(tile, height + (-height % self.multiple)) - height
-        pad_width = max(tile, width + (-width % self.multiple)) - width
-        if pad_height or pad_width:
-            colour = np.pad(colour, ((0, pad_height), (0, pad_width), (0, 0)), mode="reflect")
-        full_height, full_width = colour.shape[:2]
-
-        rows = _tile_starts(full_height, tile, self.overlap, self.multiple)
-        columns = _tile_starts(full_width, tile, self.overlap, self.multiple)
-        row_weights = {top: _edge_weights(tile, top > 0, top + tile < full_height, self.overlap) for top in rows}
-        column_weights = {left: _edge_weights(tile, left > 0, left + tile < full_width, self.overlap) for left in columns}
-
-        weighted_sum = np.zeros((full_height, full_width, 3), np.float32)
-        weight_sum = np.zeros((full_height, full_width), np.float32)
-        positions = [(top, left) for top in rows for left in columns]
-        for first in range(0, len(positions), self.batch_size):
-            chunk = positions[first : first + self.batch_size]
-            batch = np.stack([_to_unit(colour[top : top + tile, left : left + tile], scale) for top, left in chunk])
-            outputs = self._runner(batch)
-            for (top, left), output in zip(chunk, outputs):
-                weights = np.outer(row_weights[top], column_weights[left])  # tile×tile
-                weighted_sum[top : top + tile, left : left + tile] += output * weights[:, :, None]
-                weight_sum[top : top + tile, left : left + tile] += weights
-
-        restored = weighted_sum[:height, :width]
-        restored /= weight_sum[:height, :width, None]  # every pixel has weight > 0
-        return np.clip(restored, 0.0, 1.0, out=restored)
+        return restore_tiled(colour, lambda block: _to_unit(block, scale), self._runner,
+                             tile=self.tile, overlap=self.overlap, multiple=self.multiple, batch_size=self.batch_size)
 
 
 # --------------------------------------------------------------------------- #
@@ -381,34 +352,6 @@ def _from_unit(unit: np.ndarray, dtype: np.dtype, scale: float) -> np.ndarray:
     unit *= np.float32(scale)
     np.rint(unit, out=unit)
     return unit.astype(dtype)
-
-
-def _tile_starts(length: int, tile: int, overlap: int, multiple: int) -> list[int]:
-    """Evenly spread tile origins covering ``length`` with overlaps of at least ``overlap``.
-
-    Origins are multiples of ``multiple`` (``length`` and ``tile`` are too): the network's
-    strided layers then sample each tile on the same grid as the whole image, so tiles
-    agree with an untiled run everywhere except near their borders.
-    """
-    if length <= tile:
-        return [0]
-    units, tile_units, overlap_units = length // multiple, tile // multiple, -(-overlap // multiple)
-    count = math.ceil((units - overlap_units) / (tile_units - overlap_units))
-    # Flooring evenly spaced positions keeps every step <= tile_units - overlap_units.
-    return [int(start) * multiple for start in np.floor(np.linspace(0, units - tile_units, count))]
-
-
-def _edge_weights(tile: int, ramp_start: bool, ramp_end: bool, overlap: int) -> np.ndarray:
-    """1-D blending weights: raised-cosine ramps over ``overlap`` pixels at the ends that
-    meet another tile, 1 elsewhere. Strictly positive, so every pixel is covered."""
-    weights = np.ones(tile, np.float32)
-    if overlap:
-        ramp = (0.5 - 0.5 * np.cos(np.pi * (np.arange(overlap) + 0.5) / overlap)).astype(np.float32)
-        if ramp_start:
-            weights[:overlap] = ramp
-        if ramp_end:
-            weights[-overlap:] = ramp[::-1]
-    return weights
 
 
 def _align_lines(colour: np.ndarray, scale: float) -> np.ndarray:
