@@ -1,6 +1,7 @@
 """Training speed of the shipped lean generator against the seed-size pix2pix one.
 
     python bench/train_speed.py [--batch 4] [--crop 256] [--warmup 3] [--steps 10]
+    python bench/train_speed.py --bfloat16 --configs context --batch 8 --crop 224
 
 Both generators (``GENERATOR_CONFIGS["lean"]`` and ``["pix2pix"]``: 64 base filters,
 7 levels) train at the same batch and crop, each first with the supervised losses only
@@ -12,6 +13,12 @@ out; the rate is ``--steps`` divided by the time from the end of the last warm-u
 to the end of the last timed one. The loss weights and optimisers are those of
 ``python -m train``; mixed precision and XLA follow the same ``auto`` rule (on with a
 GPU). The pix2pix generator needs crops that are a multiple of 2**7 = 128.
+
+``--bfloat16`` instead times each config's supervised training step in float32 and under
+Keras' ``mixed_bfloat16`` policy (float32 variables and master weights; the normalisation and
+the generator's output layers stay float32), interleaved in one run, and prints the ratio:
+bfloat16 training becomes the default on CPUs with the units only if it is at least 1.3×
+faster at equal validation quality.
 
 Figures are wall-clock and only as good as the machine is quiet: on a shared CPU they
 move with whatever else runs.
@@ -97,6 +104,8 @@ def parse_args(argv) -> argparse.Namespace:
     parser.add_argument("--configs", default="lean,pix2pix", help="generator configs to compare (default lean,pix2pix)")
     parser.add_argument("--mixed-precision", choices=("auto", "on", "off"), default="auto", help="float16 compute (default: on with a GPU)")
     parser.add_argument("--xla", choices=("auto", "on", "off"), default="auto", help="XLA compilation (default: on with a GPU)")
+    parser.add_argument("--bfloat16", action="store_true", help="compare float32 with mixed_bfloat16 training instead (L1+SSIM)")
+    parser.add_argument("--rounds", type=int, default=2, help="with --bfloat16: alternating rounds per policy (default 2)")
     arguments = parser.parse_args(argv)
 
     names = [name.strip() for name in arguments.configs.split(",") if name.strip()]
@@ -130,6 +139,27 @@ def measure_all(arguments: argparse.Namespace, xla: bool) -> dict[tuple[str, str
     return results
 
 
+POLICIES = ("float32", "mixed_bfloat16")
+
+
+def measure_bfloat16(arguments: argparse.Namespace, xla: bool) -> None:
+    """Each config's L1+SSIM step in float32 and mixed_bfloat16, alternating rounds; best of each."""
+    print(f"{'generator':<10} {'policy':<16} {'s/step (best of ' + str(arguments.rounds) + ')':>22}")
+    for name in arguments.names:
+        best = {policy: float("inf") for policy in POLICIES}
+        for _ in range(arguments.rounds):
+            for policy in POLICIES:
+                keras.mixed_precision.set_global_policy(policy)
+                result = measure(name, False, arguments.batch, arguments.crop, arguments.warmup, arguments.steps, xla)
+                best[policy] = min(best[policy], result["seconds_per_step"])
+        keras.mixed_precision.set_global_policy("float32")
+        for policy in POLICIES:
+            print(f"{name:<10} {policy:<16} {best[policy]:>22.3f}")
+        ratio = best["float32"] / best["mixed_bfloat16"]
+        verdict = "at least" if ratio >= 1.3 else "less than"
+        print(f"{name:<10} bfloat16 training is {ratio:.2f}× float32's speed: {verdict} the 1.3× that would make it the default")
+
+
 def print_side_by_side(results: dict[tuple[str, str], dict], names: list[str]) -> None:
     print()
     print("Steps per second, side by side" + (f" (ratio {names[0]} / {names[1]})" if len(names) == 2 else ""))
@@ -159,6 +189,9 @@ def main(argv=None) -> int:
     )
     print(f"Device: {_device()}; {'mixed float16' if mixed else 'float32'}, XLA {'on' if xla else 'off'}")
     print()
+    if arguments.bfloat16:
+        measure_bfloat16(arguments, xla)
+        return 0
     results = measure_all(arguments, xla)
     print_side_by_side(results, arguments.names)
     return 0
