@@ -25,6 +25,7 @@ from webui.limits import (
     MODEL_EVENTS,
     PSNR_CAP_DB,
 )
+from webui.tools import as_tool
 
 
 @dataclass
@@ -102,11 +103,12 @@ def _study_layout(examples: ExampleSet) -> _Study:
 
 def _compare_events(pair: _Pair, study: _Study) -> None:
     def compare_event(image_a, image_b, resize):
+        """Score two images against each other."""
         ssim_value, psnr_value, heatmap = compare_images(image_a, image_b, resize)
         return ssim_value, psnr_for_display(psnr_value), heatmap, compare_summary(ssim_value, psnr_value)
 
     pair.button.click(
-        compare_event, [pair.a, pair.b, pair.resize], [pair.ssim, pair.psnr, pair.heatmap, pair.summary],
+        as_tool(compare_event, "compare"), [pair.a, pair.b, pair.resize], [pair.ssim, pair.psnr, pair.heatmap, pair.summary],
         api_name="compare",
         api_description=f"SSIM, PSNR (dB; {PSNR_CAP_DB:g} for identical images) and the SSIM "
         "heat-map of two images (at most 1280 pixels long; the scores use every pixel), and a "
@@ -116,12 +118,13 @@ def _compare_events(pair: _Pair, study: _Study) -> None:
     )
 
     def study_event(image, preset, seed, progress=gr.Progress()):  # noqa: B008 - Gradio fills it in
+        """Degrade a clean image, restore it and score both."""
         degraded, restored, rows, summary = run_study(image, preset, seed, progress)
         rows = [[name, s, psnr_for_display(p)] for name, s, p in rows]
         return degraded, restored, rows, summary
 
     study.button.click(
-        study_event, [study.image, study.preset, study.seed],
+        as_tool(study_event, "study"), [study.image, study.preset, study.seed],
         [study.degraded, study.restored, study.table, study.summary],
         api_name="study",
         api_description="Degrade a clean image with a preset and seed, restore it, and score "

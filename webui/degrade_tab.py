@@ -5,6 +5,7 @@ parameters are `webui.degrade_handlers.DEGRADE_API_PARAMETERS`), and can be sent
 
 from __future__ import annotations
 
+import functools
 import types
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,7 @@ from webui.labels import (
     TINT_HUE_LABEL,
 )
 from webui.limits import DEFAULT_PRESET, DEGRADE_EVENTS, EXAMPLE_SEED
+from webui.tools import as_tool
 
 CUSTOM = "custom"  # the preset shown once the settings are no preset's
 _CELLS_PER_ROW = 4
@@ -182,6 +184,16 @@ def _degrade_layout(examples: ExampleSet) -> _DegradeTab:
     return _DegradeTab(image, preset, seed, random, apply, output, download, send, controls)
 
 
+def _degrade_tool():
+    """`degrade_event` as the ``degrade`` tool (same signature, its own name and docstring)."""
+
+    @functools.wraps(degrade_event)
+    def degrade(image, *values):
+        return degrade_event(image, *values)
+
+    return as_tool(degrade, "degrade")
+
+
 def _degrade_events(tab: _DegradeTab, restore_input: gr.Image, tabs: gr.Tabs) -> None:
     """``degrade`` on every change of a setting, then the private events: a new image, a
     preset, random settings, and sending the result to ``restore_input``."""
@@ -190,7 +202,7 @@ def _degrade_events(tab: _DegradeTab, restore_input: gr.Image, tabs: gr.Tabs) ->
     choices = [c for c in controls.values() if not isinstance(c, gr.Slider)]  # dropdowns, checkbox
     gr.on(
         [s.release for s in sliders] + [c.input for c in choices] + [tab.seed.submit, tab.apply.click],
-        degrade_event, inputs, outputs, api_name="degrade",
+        _degrade_tool(), inputs, outputs, api_name="degrade",
         api_description=degrade_api_description(), trigger_mode="always_last", **DEGRADE_EVENTS,
     )
 

@@ -39,4 +39,4 @@ EXAMPLE_IMAGES = ("astronaut", "coffee", "chelsea", "rocket")  # bundled with sc
 EXAMPLE_SEED = 7
 DEFAULT_PRESET = "default"
 
-LAUNCH_OPTIONS: dict[str, Any] = {"max_file_size": MAX_FILE_SIZE, "show_error": True}
+LAUNCH_OPTIONS: dict[str, Any] = {"max_file_size": MAX_FILE_SIZE, "show_error": True, "mcp_server": True}

@@ -13,6 +13,7 @@ from webui.examples import ExampleSet
 from webui.limits import MAX_BATCH, MODEL_EVENTS
 from webui.model import MODEL
 from webui.restore_handlers import restore_batch, restore_image
+from webui.tools import as_tool
 
 
 @dataclass
@@ -82,10 +83,11 @@ def _batch_layout() -> _Batch:
 
 def _restore_events(single: _SingleImage, batch: _Batch, model_info: gr.Markdown) -> None:
     def restore_event(image, pal_aspect, progress=gr.Progress()):  # noqa: B008 - Gradio fills it in
+        """Restore one digitised VHS/PAL image."""
         return restore_image(image, pal_aspect, progress)
 
     single.button.click(
-        restore_event, [single.image, single.pal], [single.output, single.slider, single.download],
+        as_tool(restore_event, "restore"), [single.image, single.pal], [single.output, single.slider, single.download],
         api_name="restore",
         api_description="Restore one image. Returns the restored PNG, the (input, restored) "
         "pair and the PNG to download.",
@@ -93,10 +95,11 @@ def _restore_events(single: _SingleImage, batch: _Batch, model_info: gr.Markdown
     ).then(lambda: f"Model: {MODEL.describe()}", None, model_info, api_visibility="private", queue=False)
 
     def batch_event(files, pal_aspect, progress=gr.Progress()):  # noqa: B008 - Gradio fills it in
+        """Restore several images."""
         return restore_batch(files, pal_aspect, progress)
 
     batch.button.click(
-        batch_event, [batch.files, batch.pal], [batch.gallery, batch.outputs, batch.report],
+        as_tool(batch_event, "restore_batch"), [batch.files, batch.pal], [batch.gallery, batch.outputs, batch.report],
         api_name="restore_batch",
         api_description="Restore several images; bad files are skipped and reported.",
         **MODEL_EVENTS,

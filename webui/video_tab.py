@@ -7,6 +7,7 @@ from __future__ import annotations
 import gradio as gr
 
 from webui.limits import MAX_VIDEO_FRAMES, MAX_VIDEO_SECONDS, MODEL_EVENTS
+from webui.tools import as_tool
 from webui.video_handlers import VIDEO_MODES, restore_video_clip
 
 
@@ -33,10 +34,11 @@ def build_video_tab() -> None:
                 v_after = gr.Video(label="After (restored)", interactive=False, elem_id="video-after")
 
     def video_event(clip, mode, progress=gr.Progress()):  # noqa: B008 - Gradio fills it in
+        """Restore a short video clip."""
         return restore_video_clip(clip, mode, progress)
 
     v_button.click(
-        video_event, [v_input, v_mode], [v_before, v_after], api_name="restore_video",
+        as_tool(video_event, "restore_video"), [v_input, v_mode], [v_before, v_after], api_name="restore_video",
         api_description=f"Restore a short video clip (up to {MAX_VIDEO_SECONDS} s): mode frames, fields or "
         "bob. Returns the input and the restored clip (H.264; the sound copied).",
         **MODEL_EVENTS,
