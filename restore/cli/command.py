@@ -36,6 +36,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from restore.batch import restore_one
 from restore.cli import video as video_cli
 from restore.cli.outputs import SKIP, WRITE, plan_output
 from restore.engine.precision import AUTO, PRECISIONS, PrecisionUnavailable
@@ -87,6 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="numeric precision of the network: auto (default) times the modes this CPU has the "
                              "units for and the model is qualified for, once, and keeps the fastest (never slower "
                              "than float32); float32, bfloat16 (oneDNN) or int8 (LiteRT) force one")
+    parser.add_argument("--cluster", metavar="local|auto|ADDRESS", default=None,
+                        help="spread the images over Ray workers, each loading the model once: local starts Ray "
+                             "on this machine, auto joins the cluster this machine is part of (ray start), or give "
+                             "its address (HOST:6379, ray://HOST:10001). Outputs, skipping and error reports are "
+                             "as without it. Videos are still restored on this machine. Default: no cluster")
     parser.add_argument("--max-pixels", metavar="N", type=int, default=MAX_PIXELS,
                         help=f"refuse images with more than N pixels, checked before decoding (guards against "
                              f"decompression bombs). Default: {MAX_PIXELS:,}")
@@ -208,10 +214,15 @@ def _restore_images(jobs: list[tuple[Path, Path]], session: _Session) -> tuple[i
     except OSError as error:
         _message(f"error: {outdir}: cannot create the output folder ({error.strerror or error})")
         return 0, EXIT_FAILED
-    restorer = session.get_restorer()
-    if restorer is None:
-        return 0, session.status
-    restored, _, interrupted = _restore_all(restorer, jobs, session.args, session.report)
+    if session.args.cluster:
+        restored, interrupted, status = _restore_on_cluster(jobs, session)
+        if status is not None:
+            return restored, status
+    else:
+        restorer = session.get_restorer()
+        if restorer is None:
+            return 0, session.status
+        restored, _, interrupted = _restore_all(restorer, jobs, session.args, session.report)
     if interrupted:
         _message(f"interrupted: stopped after {restored} of {len(jobs)} images (Ctrl-C); "
                  + (f"the restored ones are in {outdir}" if restored else "nothing was written"))
@@ -260,22 +271,51 @@ def _restore_all(restorer, jobs, args, report) -> tuple[int, int, bool]:
     with tqdm(jobs, desc="restoring", unit="image", disable=None, file=sys.stderr, dynamic_ncols=True) as progress:
         try:
             for path, output in progress:
-                try:
-                    restorer.restore_file(path, output, pal_aspect=args.pal_aspect, max_pixels=args.max_pixels)
-                except ImageError as error:
-                    report(error.path, error.reason)
-                    failed += 1
-                except OSError as error:
-                    report(path, f"cannot write {output} ({error.strerror or error})")
-                    failed += 1
-                except (ValueError, MemoryError) as error:
-                    report(path, f"cannot restore ({error})")
-                    failed += 1
-                else:
-                    restored += 1
+                outcome = restore_one(restorer, path, output, pal_aspect=args.pal_aspect, max_pixels=args.max_pixels)
+                restored, failed = _count(outcome, report, restored, failed)
         except KeyboardInterrupt:
             return restored, failed, True
     return restored, failed, False
+
+
+def _restore_on_cluster(jobs, session: _Session) -> tuple[int, bool, int | None]:
+    """Restore the image jobs on Ray workers (`restore.cluster`); returns (restored,
+    interrupted, None), or an exit status when there is no cluster or its workers fail."""
+    from tqdm import tqdm
+
+    from restore import cluster
+
+    args = session.args
+    try:
+        resources = cluster.connect(args.cluster)
+    except ValueError as error:
+        _message(f"error: {error}")
+        return 0, False, EXIT_FAILED
+    _message(f"cluster: {cluster.describe(resources)}; one worker per CPU, each loading the model once")
+    options = cluster.WorkerOptions(
+        model=args.model, tile=args.tile, line_alignment={"auto": None, "on": True, "off": False}[args.line_alignment],
+        precision=args.precision, pal_aspect=args.pal_aspect, max_pixels=args.max_pixels,
+    )
+    restored = failed = 0
+    with tqdm(total=len(jobs), desc="restoring", unit="image", disable=None, file=sys.stderr, dynamic_ncols=True) as bar:
+        try:
+            for outcome in cluster.restore_files(jobs, options):
+                restored, failed = _count(outcome, session.report, restored, failed)
+                bar.update()
+        except KeyboardInterrupt:
+            return restored, True, None
+        except Exception as error:  # noqa: BLE001 - a worker that cannot start (no model there, say)
+            _message(f"error: the cluster's workers failed: {str(error).strip().splitlines()[-1]}")
+            return restored, False, EXIT_FAILED
+    return restored, False, None
+
+
+def _count(outcome, report, restored: int, failed: int) -> tuple[int, int]:
+    """Tally one `restore.batch.FileOutcome`, reporting a failure."""
+    if outcome.ok:
+        return restored + 1, failed
+    report(outcome.reported_path or outcome.path, outcome.reason)
+    return restored, failed + 1
 
 
 def _missing_folders(folder: Path) -> list[Path]:
