@@ -16,13 +16,15 @@ Ray is imported only here, and only when a cluster is asked for.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from restore.batch import FileOutcome, restore_one
+from restore.video.segments import Segment, join_segments, plan_segments
 
-__all__ = ["AUTO", "LOCAL", "WorkerOptions", "connect", "describe", "restore_files"]
+__all__ = ["AUTO", "LOCAL", "WorkerOptions", "connect", "describe", "restore_files", "restore_video_in_segments"]
 
 LOCAL, AUTO = "local", "auto"
 
@@ -90,6 +92,14 @@ def _worker_class(cpus_per_worker: int):
             return restore_one(self.restorer, Path(path), Path(output), pal_aspect=self.options.pal_aspect,
                                max_pixels=self.options.max_pixels)
 
+        def restore_segment(self, path: str, segment: Segment, output: str, video_options: dict) -> int:
+            """Restore one segment of a video into ``output`` (FFV1, no audio); its frame count."""
+            from restore.video import restore_video
+
+            report = restore_video(path, output, self.restorer, pal_aspect=self.options.pal_aspect, progress=False,
+                                   segment=segment, **video_options)
+            return report.frames_in
+
     return RestoreWorker
 
 
@@ -115,3 +125,51 @@ def restore_files(jobs: list[tuple[Path, Path]], options: WorkerOptions, *, cpus
     finally:
         for actor in actors:
             ray.kill(actor)
+
+
+@dataclass(frozen=True)
+class SegmentedRun:
+    """What `restore_video_in_segments` did: frames joined, segments, and how many were reused."""
+
+    frames: int
+    segments: int
+    reused: int
+
+
+def segment_folder(output: Path) -> Path:
+    """Where the finished segments of ``output`` wait for the join (and for a resumed run)."""
+    return output.parent / f".{output.stem}.segments"
+
+
+def restore_video_in_segments(path: Path, output: Path, options: WorkerOptions, video_options: dict, *,
+                              segments: int | None = None, cpus_per_worker: int = 1,
+                              on_segment=lambda frames: None) -> SegmentedRun:
+    """Restore one video on the cluster: cut at keyframes into ``segments`` (default two per
+    worker), each restored by a worker into ``OUTDIR/.<stem>.segments/`` (FFV1, written
+    whole or not at all), then joined with the source's audio into ``output``. Segments
+    already there from an earlier, interrupted run are reused. ``on_segment(frames)`` is
+    called as each segment is done (reused ones first)."""
+    import ray
+
+    workers = max(1, int(ray.cluster_resources().get("CPU", 1)) // cpus_per_worker)
+    plan = plan_segments(path, segments or 2 * workers)
+    folder = segment_folder(output)
+    folder.mkdir(exist_ok=True)
+    todo = [segment for segment in plan if not (folder / segment.file_name).is_file()]
+    for segment in plan:
+        if segment not in todo:
+            on_segment(segment.frames)
+    if todo:
+        worker_class = _worker_class(cpus_per_worker)
+        actors = [worker_class.remote(asdict(options)) for _ in range(min(workers, len(todo)))]
+        pool = ray.util.ActorPool(actors)
+        try:
+            for frames in pool.map_unordered(lambda actor, segment: actor.restore_segment.remote(
+                    str(path), segment, str(folder / segment.file_name), video_options), todo):
+                on_segment(frames)
+        finally:
+            for actor in actors:
+                ray.kill(actor)
+    join_segments([folder / segment.file_name for segment in plan], path, output)
+    shutil.rmtree(folder, ignore_errors=True)  # our own folder: the segments and any temporary left by a kill
+    return SegmentedRun(frames=sum(segment.frames for segment in plan), segments=len(plan), reused=len(plan) - len(todo))

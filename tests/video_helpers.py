@@ -96,11 +96,13 @@ def write_frames(
     audio: np.ndarray | None = None,
     sample_rate: int = 48000,
     top_field_first: bool | None = None,
+    keyframe_every: int | None = None,
 ) -> Path:
     """Write uint8 RGB frames (any iterable, consumed one at a time) as a video file, with
     an optional audio track: ``audio`` int16 samples, shape ``(samples,)`` or
     ``(samples, channels)``, stored as FLAC (lossless; MP4 gets AAC). ``top_field_first``
-    flags the video interlaced with that field order."""
+    flags the video interlaced with that field order; ``keyframe_every`` sets the encoder's
+    GOP length (H.264: B-frames between, so decoding order differs from display order)."""
     path = Path(path)
     frames = iter(frames)
     first = next(frames, None)
@@ -109,6 +111,8 @@ def write_frames(
     height, width = first.shape[:2]
     output = OutputFormat.for_file(path, codec, width, height, frame_rate, top_field_first=top_field_first)
     writer = VideoWriter(path, output)
+    if keyframe_every:
+        writer.stream.options = {**writer.stream.options, "g": str(keyframe_every), "keyint_min": str(keyframe_every)}
     try:
         sound = None if audio is None else _Sound(writer.container, audio, sample_rate, output.container_format)
         for index, rgb in enumerate(itertools.chain([first], frames)):

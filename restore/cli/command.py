@@ -91,8 +91,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cluster", metavar="local|auto|ADDRESS", default=None,
                         help="spread the images over Ray workers, each loading the model once: local starts Ray "
                              "on this machine, auto joins the cluster this machine is part of (ray start), or give "
-                             "its address (HOST:6379, ray://HOST:10001). Outputs, skipping and error reports are "
-                             "as without it. Videos are still restored on this machine. Default: no cluster")
+                             "its address (HOST:6379, ray://HOST:10001). A video is cut into segments at keyframes, "
+                             "restored by the workers and joined losslessly (FFV1) with its sound; finished segments "
+                             "of an interrupted run are reused. Outputs, skipping and error reports are as without "
+                             "it. Default: no cluster")
     parser.add_argument("--max-pixels", metavar="N", type=int, default=MAX_PIXELS,
                         help=f"refuse images with more than N pixels, checked before decoding (guards against "
                              f"decompression bombs). Default: {MAX_PIXELS:,}")

@@ -53,6 +53,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.fields and args.deinterlace:
         parser.error("choose --fields or --deinterlace bob, not both")
+    if getattr(args, "cluster", None) and args.codec != "ffv1":
+        parser.error("--cluster joins a video's segments losslessly: use the default --codec ffv1")
 
 
 def split_inputs(paths: list[Path], recursive: bool = False) -> tuple[list[Path], list[Path]]:
@@ -105,12 +107,14 @@ def restore_videos(
         for path, _ in jobs:
             report(path, f"cannot create the output folder {outdir} ({error.strerror or error})")
         return 0, skipped, False
-    restorer = get_restorer()
-    if restorer is None:
+    on_cluster = bool(getattr(args, "cluster", None))
+    restorer = None if on_cluster else get_restorer()
+    if restorer is None and not on_cluster:
         return 0, skipped, False
     restored = 0
     for path, output in jobs:
-        outcome = _restore_one(path, output, restorer, args, report, message)
+        restore = _restore_on_cluster if on_cluster else _restore_one
+        outcome = restore(path, output, restorer, args, report, message)
         if outcome is _INTERRUPTED:
             return restored, skipped, True
         restored += outcome
@@ -167,4 +171,32 @@ def _restore_one(path: Path, output: Path, restorer, args, report, message):
     message(f"restored {path} -> {result.output_path}: {result.frames_out} frames at "
             f"{float(result.frame_rate):g} fps, {result.audio_streams} audio stream(s) copied, "
             f"{result.frames_per_second:.1f} frames/s")
+    return 1
+
+
+def _restore_on_cluster(path: Path, output: Path, _restorer, args, report, message):
+    """Restore one video in segments on the cluster (`restore.cluster`): 1, 0 or `_INTERRUPTED`."""
+    from tqdm import tqdm
+
+    from restore import cluster, video
+
+    options = cluster.WorkerOptions(model=args.model, tile=args.tile, precision=args.precision,
+                                    line_alignment={"auto": None, "on": True, "off": False}[args.line_alignment],
+                                    pal_aspect=args.pal_aspect)
+    video_options = {"fields": args.fields, "deinterlace": args.deinterlace, "field_order": args.field_order,
+                     "codec": args.codec}
+    try:
+        cluster.connect(args.cluster)
+        total = video.probe_video(path).frames
+        with tqdm(total=total, desc=f"restoring {path.name}", unit="frame", disable=None, dynamic_ncols=True) as bar:
+            run = cluster.restore_video_in_segments(path, output, options, video_options, on_segment=bar.update)
+    except KeyboardInterrupt:
+        message(f"interrupted: {path}: the finished segments are kept in {cluster.segment_folder(output)}; "
+                "run the same command again to restore only the rest")
+        return _INTERRUPTED
+    except Exception as error:  # noqa: BLE001 - a bad input, or a worker's failure as Ray reports it
+        report(path, f"cannot restore on the cluster ({str(error).strip().splitlines()[-1]})")
+        return 0
+    reused = f", {run.reused} reused from an interrupted run" if run.reused else ""
+    message(f"restored {path} -> {output}: {run.frames} frames in {run.segments} segments on the cluster{reused}")
     return 1

@@ -44,6 +44,7 @@ from restore.video.results import (
     VideoReport,
     ffmpeg_reason,
 )
+from restore.video.segments import Segment
 from restore.video.stages import Stages, sigint_deferred
 from restore.video.writer import (
     AudioCopy,
@@ -73,6 +74,7 @@ def restore_video(
     pal_aspect: bool = False,
     progress: bool = True,
     max_frames: int | None = None,
+    segment: Segment | None = None,
 ) -> VideoReport:
     """Restore every frame of a video file with ``restorer`` (a `Restorer`, or anything
     with ``restore(rgb) -> rgb``, or such a function; uint8 RGB, same size) and write
@@ -100,7 +102,7 @@ def restore_video(
     mode = "bob" if deinterlace == "bob" else ("fields" if fields else "frames")
     return transform_video(
         input_path, output_path, process, mode=mode, field_order=field_order, codec=codec,
-        progress=progress, max_frames=max_frames, pal_aspect=pal_aspect, description="restoring",
+        progress=progress, max_frames=max_frames, pal_aspect=pal_aspect, description="restoring", segment=segment,
     )
 
 
@@ -116,6 +118,7 @@ def transform_video(
     max_frames: int | None = None,
     pal_aspect: bool = False,
     description: str = "processing",
+    segment: Segment | None = None,
 ) -> VideoReport:
     """Run ``process(picture, frame)`` on every picture of a video and write ``output_path``:
     ``picture`` uint8 RGB H×W×3, ``frame`` its `FrameContext` (the input frame's index and
@@ -127,7 +130,8 @@ def transform_video(
     top first), "tff" or "bff". ``codec``: a key of `CODECS`; the output's container
     comes from ``output_path``'s suffix (``.mkv``, ``.mp4``, ``.m4v``, ``.mov``, ``.avi``).
     ``progress``: a bar on stderr when it is a terminal. ``max_frames``: stop after that
-    many input frames (the audio is cut at the same time).
+    many input frames (the audio is cut at the same time). ``segment``: only that
+    `restore.video.segments.Segment`'s frames, without audio (for `join_segments`).
 
     The output is written to a hidden temporary name beside ``output_path`` and renamed
     when complete, replacing an existing file. Raises `VideoError` for an unusable or
@@ -136,7 +140,8 @@ def transform_video(
     file), ValueError for bad arguments and OSError when the output cannot be written.
     """
     job = _Job.checked(Path(input_path), Path(output_path), process, mode=mode, field_order=field_order, codec=codec,
-                       progress=progress, max_frames=max_frames, pal_aspect=pal_aspect, description=description)
+                       progress=progress, max_frames=max_frames, pal_aspect=pal_aspect, description=description,
+                       segment=segment)
     started = time.perf_counter()
     source = open_input(job.input_path)
     try:
@@ -159,6 +164,7 @@ class _Job:
     max_frames: int | None
     pal_aspect: bool
     description: str
+    segment: Segment | None = None
     container_format: str = ""
     encoder: str = ""
 
@@ -195,7 +201,8 @@ class _Run:
         self.job = job
         self.mode = MODES[job.mode]
         self.info = read_info(job.input_path, source)
-        self.reader = Reader(source, on_first_frame=self._open_output)
+        self.reader = Reader(source, on_first_frame=self._open_output, segment=job.segment)
+        self.first_index = job.segment.first_frame if job.segment else 0
         self.model = ModelStage(job.process, self.mode)
         self.frame_rate = self.info.frame_rate * self.mode.outputs_per_frame
         self.timestamps = Timestamps(self.reader.video.time_base, self.info.frame_rate, self.mode.outputs_per_frame)
@@ -209,7 +216,7 @@ class _Run:
 
     # ------------------------------------------------------------------ the run
     def execute(self, started: float) -> VideoReport:
-        expected, limit = self.info.frames, self.job.max_frames
+        expected, limit = (self.job.segment.frames, None) if self.job.segment else (self.info.frames, self.job.max_frames)
         # With max_frames the run may stop early on purpose; the file must still hold the
         # frames asked for (all of them when it is shorter than max_frames).
         wanted = min(expected, limit) if expected and limit else expected
@@ -285,7 +292,7 @@ class _Run:
     def _process(self, item: Decoded) -> _Restored:
         """The model stage (this thread): one decoded frame through the frame function."""
         layout = self.reader.layout
-        frame = FrameContext(index=self.frames_in, time=self.reader.time_of(item.pts))
+        frame = FrameContext(index=self.first_index + self.frames_in, time=self.reader.time_of(item.pts))
         return _Restored(self.model(item.rgb, frame, layout.output_width, layout.top_field_first), item.pts)
 
     def _frame_done(self) -> bool:

@@ -64,11 +64,12 @@ class Reader:
     ``on_first_frame(frame)`` runs once, before the first frame is converted, and returns
     its `Layout`. ``seconds`` is the busy time (demuxing, decoding, conversion to RGB)."""
 
-    def __init__(self, source, on_first_frame: Callable[[Any], Layout]):
+    def __init__(self, source, on_first_frame: Callable[[Any], Layout], segment=None):
         self.source = source
+        self.segment = segment  # a `restore.video.segments.Segment`: only its frames, no audio
         self.video = source.streams.video[0]
         self.video.thread_type = "AUTO"  # FFmpeg's own decoding threads
-        self.audio = list(source.streams.audio)
+        self.audio = list(source.streams.audio) if segment is None else []
         self.on_first_frame = on_first_frame
         self.layout: Layout | None = None
         self.frames_decoded = 0
@@ -78,6 +79,8 @@ class Reader:
         """Decoded frames and audio packets until the file ends or ``stop`` is set (checked
         at every packet). Time spent by whoever takes the items is not counted."""
         clock = time.perf_counter()
+        if self.segment is not None:  # from the keyframe the segment starts at
+            self.source.seek(self.segment.start_pts, stream=self.video, backward=True, any_frame=False)
         for packet in self.source.demux(self.video, *self.audio):
             if stop.is_set():
                 return
@@ -88,11 +91,19 @@ class Reader:
                     clock = time.perf_counter()
                 continue
             for frame in packet.decode():
+                if self.segment is not None and not self._in_segment(frame.pts):
+                    if frame.pts is not None and self.segment.stop_pts is not None and frame.pts >= self.segment.stop_pts:
+                        return
+                    continue
                 self.frames_decoded += 1
                 rgb = self._to_rgb(frame)
                 self.seconds += time.perf_counter() - clock
                 yield Decoded(rgb, frame.pts)
                 clock = time.perf_counter()
+
+    def _in_segment(self, pts: int | None) -> bool:
+        stop = self.segment.stop_pts
+        return pts is not None and pts >= self.segment.start_pts and (stop is None or pts < stop)
 
     def time_of(self, pts: int | None) -> float | None:
         """A video timestamp in seconds; None when the frame has none."""
