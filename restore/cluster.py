@@ -1,6 +1,7 @@
 """Archive scale on Ray: many image files restored by workers that each load the model once.
 
-``connect(cluster)`` starts or joins Ray: ``"local"`` starts it on this machine, ``"auto"``
+``connect(cluster)`` starts or joins Ray: ``"local"`` starts it on this machine (with
+``$VHS_RESTORE_LOCAL_CPUS`` CPUs, default all), ``"auto"``
 joins the cluster this machine belongs to (``ray start --head`` / ``ray start --address``),
 and anything else is a cluster address (``HOST:6379`` or ``ray://HOST:10001``).
 `restore_files` then spreads (input, output) jobs over one `RestoreWorker` actor per
@@ -27,6 +28,7 @@ from restore.video.segments import Segment, join_segments, plan_segments
 __all__ = ["AUTO", "LOCAL", "WorkerOptions", "connect", "describe", "restore_files", "restore_video_in_segments"]
 
 LOCAL, AUTO = "local", "auto"
+LOCAL_CPUS_ENV = "VHS_RESTORE_LOCAL_CPUS"  # CPUs a --cluster local Ray may use (default: all)
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ def connect(cluster: str, num_cpus: int | None = None) -> dict[str, float]:
         options = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
         try:
             if cluster == LOCAL:
-                ray.init(num_cpus=num_cpus or os.cpu_count(), **options)
+                ray.init(num_cpus=num_cpus or int(os.environ.get(LOCAL_CPUS_ENV) or 0) or os.cpu_count(), **options)
             else:
                 ray.init(address=cluster, **options)
         except ConnectionError as error:

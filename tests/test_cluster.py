@@ -13,6 +13,8 @@ from test_cli import picture, run_cli, save
 from restore.batch import restore_one
 from restore.cluster import WorkerOptions, describe
 
+TWO_CPUS = {"VHS_RESTORE_LOCAL_CPUS": "2"}  # a local Ray with 2 CPUs, whatever the machine has
+
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
@@ -38,9 +40,9 @@ def _pixels(path) -> np.ndarray:
 
 def test_cluster_restores_a_folder_as_the_plain_command_does(folder, plain, model_folder, tmp_path):
     outdir = tmp_path / "out"
-    result = run_cli(folder, "-o", outdir, "--cluster", "local", model=model_folder)
+    result = run_cli(folder, "-o", outdir, "--cluster", "local", model=model_folder, env=TWO_CPUS)
     assert result.returncode == 1, result.stderr  # the truncated file failed; the others did not
-    assert "cluster: " in result.stderr and "restored 5, skipped 0, failed 1" in result.stderr
+    assert "cluster: 2 CPUs on 1 machine(s)" in result.stderr and "restored 5, skipped 0, failed 1" in result.stderr
     assert "truncated.png: corrupt or truncated image data" in result.stderr
     names = sorted(path.name for path in outdir.iterdir())
     assert names == [f"frame{index}.png" for index in range(5)]  # nothing partial, nothing for the bad file
@@ -54,7 +56,7 @@ def test_a_second_run_reuses_the_finished_outputs(folder, model_folder, tmp_path
     done = outdir / "frame1.png"
     save(done, picture(48, 56, seed=1))  # as if an earlier, killed run had finished this one
     before = done.stat().st_mtime_ns
-    result = run_cli(folder, "-o", outdir, "--cluster", "local", model=model_folder)
+    result = run_cli(folder, "-o", outdir, "--cluster", "local", model=model_folder, env=TWO_CPUS)
     assert "restored 4, skipped 1, failed 1" in result.stderr
     assert done.stat().st_mtime_ns == before
 

@@ -24,6 +24,8 @@ from restore.video.segments import join_segments, plan_segments
 
 FRAMES, FPS = 40, 25
 
+TWO_CPUS = {"VHS_RESTORE_LOCAL_CPUS": "2"}  # a local Ray with 2 CPUs, whatever the machine has
+
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory):
@@ -77,7 +79,7 @@ def test_three_segments_joined_equal_a_single_process_run(clip, tmp_path):
 def test_the_cluster_command_restores_a_clip_as_one_process_does(clip, model_folder, tmp_path):
     plain = run_cli(clip, "-o", tmp_path / "plain", model=model_folder)
     assert plain.returncode == 0, plain.stderr
-    result = run_cli(clip, "-o", tmp_path / "ray", "--cluster", "local", model=model_folder)
+    result = run_cli(clip, "-o", tmp_path / "ray", "--cluster", "local", model=model_folder, env=TWO_CPUS)
     assert result.returncode == 0, result.stderr
     assert "segments on the cluster" in result.stderr
     _assert_same_video(tmp_path / "ray" / "tape.mkv", tmp_path / "plain" / "tape.mkv")
@@ -90,7 +92,7 @@ def test_a_killed_run_reuses_its_finished_segments(clip, model_folder, tmp_path)
     outdir = tmp_path / "out"
     segments_folder = outdir / ".tape.segments"
     command = [sys.executable, "-m", "restore", str(clip), "-o", str(outdir), "--cluster", "local"]
-    env = {**os.environ, "VHS_RESTORE_MODEL": str(model_folder), "HF_HUB_OFFLINE": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env = {**os.environ, "VHS_RESTORE_MODEL": str(model_folder), "HF_HUB_OFFLINE": "1", "TF_CPP_MIN_LOG_LEVEL": "2", **TWO_CPUS}
     process = start_process(command, cwd=REPOSITORY, env=env)
     deadline = time.monotonic() + 240
     while not list(segments_folder.glob("segment-*.mkv")):
@@ -102,7 +104,7 @@ def test_a_killed_run_reuses_its_finished_segments(clip, model_folder, tmp_path)
     finished = sorted(path.name for path in segments_folder.glob("segment-*.mkv"))
     assert finished and not (outdir / "tape.mkv").exists()
 
-    result = run_cli(clip, "-o", outdir, "--cluster", "local", model=model_folder)
+    result = run_cli(clip, "-o", outdir, "--cluster", "local", model=model_folder, env=TWO_CPUS)
     assert result.returncode == 0, result.stderr
     reused = re.search(r"in (\d+) segments on the cluster, (\d+) reused from an interrupted run", result.stderr)
     assert reused, result.stderr

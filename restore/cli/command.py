@@ -29,16 +29,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
-import os
-import re
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from restore.batch import restore_one
 from restore.cli import video as video_cli
 from restore.cli.outputs import SKIP, WRITE, plan_output
+from restore.cli.quiet import quiet_tensorflow, tensorflow_startup_filtered
 from restore.engine.precision import AUTO, PRECISIONS, PrecisionUnavailable
 from restore.images import MAX_PIXELS, ImageError, find_images, probe_image
 
@@ -141,6 +139,7 @@ class _Session:
     failures: int = 0
     restorer: object | None = None
     status: int = EXIT_OK  # the exit status when loading the model failed
+    progress: object | None = None  # with --cluster: one bar in frames for the whole collection
 
     def report(self, path, reason: str) -> None:
         self.failures += 1
@@ -166,6 +165,26 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
     claimed: dict[str, Path] = {}
     jobs, skipped = _plan_images(files, args, claimed, session.report)
+    with _collection_progress(args, len(jobs)) as session.progress:
+        return _restore_planned(jobs, skipped, videos, claimed, session)
+
+
+@contextlib.contextmanager
+def _collection_progress(args, images: int):
+    """With --cluster, one bar in frames (an image is one) over the whole collection; the
+    videos add their frames as they are planned. Else None: each part has its own bar."""
+    if not args.cluster:
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=images, desc="collection", unit="frame", disable=None, file=sys.stderr, dynamic_ncols=True) as bar:
+        yield bar
+
+
+def _restore_planned(jobs, skipped: int, videos, claimed, session: _Session) -> int:
+    """Restore the planned images, then the videos; the exit status."""
+    args = session.args
     restored, interrupted = 0, False
     if jobs:
         restored, early_exit = _restore_images(jobs, session)
@@ -173,7 +192,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             return early_exit
     if videos:
         video_restored, video_skipped, interrupted = video_cli.restore_videos(
-            videos, args.outdir, args, session.get_restorer, session.report, _message, claimed)
+            videos, args.outdir, args, session.get_restorer, session.report, _message, claimed, progress=session.progress)
         restored, skipped = restored + video_restored, skipped + video_skipped
         if session.restorer is None and session.status != EXIT_OK:
             return session.status
@@ -234,8 +253,8 @@ def _restore_images(jobs: list[tuple[Path, Path]], session: _Session) -> tuple[i
 
 def _load(args):
     """The restorer and EXIT_OK, or None and the exit status after printing why."""
-    _quiet_tensorflow()
-    with _tensorflow_startup_filtered():
+    quiet_tensorflow()
+    with tensorflow_startup_filtered():
         from restore.engine.restorer import DEFAULT_TILE, load_restorer
     from restore.engine.weights import ModelLoadError
 
@@ -245,7 +264,7 @@ def _load(args):
     line_alignment = {"auto": None, "on": True, "off": False}[args.line_alignment]
     tile = DEFAULT_TILE if args.tile is None else (args.tile or None)
     try:
-        with _tensorflow_startup_filtered():  # the first TensorFlow ops start the runtime
+        with tensorflow_startup_filtered():  # the first TensorFlow ops start the runtime
             restorer = load_restorer(args.model, tile=tile, line_alignment=line_alignment, precision=args.precision)
     except ModelLoadError as error:
         _message(f"error: cannot load the model: {error}")
@@ -283,7 +302,6 @@ def _restore_all(restorer, jobs, args, report) -> tuple[int, int, bool]:
 def _restore_on_cluster(jobs, session: _Session) -> tuple[int, bool, int | None]:
     """Restore the image jobs on Ray workers (`restore.cluster`); returns (restored,
     interrupted, None), or an exit status when there is no cluster or its workers fail."""
-    from tqdm import tqdm
 
     from restore import cluster
 
@@ -299,16 +317,15 @@ def _restore_on_cluster(jobs, session: _Session) -> tuple[int, bool, int | None]
         precision=args.precision, pal_aspect=args.pal_aspect, max_pixels=args.max_pixels,
     )
     restored = failed = 0
-    with tqdm(total=len(jobs), desc="restoring", unit="image", disable=None, file=sys.stderr, dynamic_ncols=True) as bar:
-        try:
-            for outcome in cluster.restore_files(jobs, options):
-                restored, failed = _count(outcome, session.report, restored, failed)
-                bar.update()
-        except KeyboardInterrupt:
-            return restored, True, None
-        except Exception as error:  # noqa: BLE001 - a worker that cannot start (no model there, say)
-            _message(f"error: the cluster's workers failed: {str(error).strip().splitlines()[-1]}")
-            return restored, False, EXIT_FAILED
+    try:
+        for outcome in cluster.restore_files(jobs, options):
+            restored, failed = _count(outcome, session.report, restored, failed)
+            session.progress.update()
+    except KeyboardInterrupt:
+        return restored, True, None
+    except Exception as error:  # noqa: BLE001 - a worker that cannot start (no model there, say)
+        _message(f"error: the cluster's workers failed: {str(error).strip().splitlines()[-1]}")
+        return restored, False, EXIT_FAILED
     return restored, False, None
 
 
@@ -345,43 +362,3 @@ def _message(text: str) -> None:
     from tqdm import tqdm
 
     tqdm.write(text, file=sys.stderr)
-
-
-# TensorFlow's native start-up lines (oneDNN notice, "no CUDA drivers", cuInit failure on
-# a machine without a GPU) go straight to file descriptor 2, whatever TF_CPP_MIN_LOG_LEVEL
-# says. They would interleave with the one-line-per-input report, so they are dropped;
-# anything else written during the import is passed on.
-_TENSORFLOW_CHATTER = re.compile(
-    r"^(WARNING: All log messages before absl::InitializeLog|[IWE]\d{4} [\d:. ]+\d+ "
-    r"(port\.cc|cudart_stub\.cc|cuda_platform\.cc|cpu_feature_guard\.cc|cuda_executor\.cc|cuda_dnn\.cc|"
-    r"cuda_fft\.cc|cuda_blas\.cc|gpu_device\.cc|computation_placer\.cc))"
-)
-
-
-@contextlib.contextmanager
-def _tensorflow_startup_filtered():
-    sys.stderr.flush()
-    try:
-        saved = os.dup(2)
-    except OSError:  # no usable stderr descriptor: nothing to filter
-        yield
-        return
-    with tempfile.TemporaryFile(mode="w+b") as captured:
-        os.dup2(captured.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            captured.seek(0)
-            for line in captured.read().decode("utf-8", "replace").splitlines():
-                if line.strip() and not _TENSORFLOW_CHATTER.match(line):
-                    print(line, file=sys.stderr)
-
-
-def _quiet_tensorflow() -> None:
-    # TensorFlow's C++ start-up chatter (CPU features, oneDNN) is noise on a command line;
-    # errors still show. Respect a value the user set.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-

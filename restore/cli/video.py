@@ -14,6 +14,8 @@ the command with status 130.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -91,12 +93,14 @@ def restore_videos(
     report: Callable[[object, str], None],
     message: Callable[[str], None],
     claimed: dict[str, Path] | None = None,
+    progress=None,
 ) -> tuple[int, int, bool]:
     """Restore each video into ``outdir``; returns (restored, skipped, interrupted).
 
     ``get_restorer()`` returns the loaded restorer (or None when it cannot be loaded:
     the caller has said why); ``report(path, reason)`` records a failed input;
-    ``claimed`` maps output names (casefolded) already taken by other inputs.
+    ``claimed`` maps output names (casefolded) already taken by other inputs; ``progress``
+    (with --cluster) is the collection's bar in frames, which each video's frames join.
     """
     jobs, skipped = _plan_videos(videos, outdir, args, report, message, {} if claimed is None else claimed)
     if not jobs:
@@ -113,7 +117,7 @@ def restore_videos(
         return 0, skipped, False
     restored = 0
     for path, output in jobs:
-        restore = _restore_on_cluster if on_cluster else _restore_one
+        restore = functools.partial(_restore_on_cluster, progress=progress) if on_cluster else _restore_one
         outcome = restore(path, output, restorer, args, report, message)
         if outcome is _INTERRUPTED:
             return restored, skipped, True
@@ -174,7 +178,7 @@ def _restore_one(path: Path, output: Path, restorer, args, report, message):
     return 1
 
 
-def _restore_on_cluster(path: Path, output: Path, _restorer, args, report, message):
+def _restore_on_cluster(path: Path, output: Path, _restorer, args, report, message, progress=None):
     """Restore one video in segments on the cluster (`restore.cluster`): 1, 0 or `_INTERRUPTED`."""
     from tqdm import tqdm
 
@@ -187,9 +191,13 @@ def _restore_on_cluster(path: Path, output: Path, _restorer, args, report, messa
                      "codec": args.codec}
     try:
         cluster.connect(args.cluster)
-        total = video.probe_video(path).frames
-        with tqdm(total=total, desc=f"restoring {path.name}", unit="frame", disable=None, dynamic_ncols=True) as bar:
-            run = cluster.restore_video_in_segments(path, output, options, video_options, on_segment=bar.update)
+        frames = video.probe_video(path).frames or 0
+        with contextlib.ExitStack() as stack:
+            if progress is None:
+                progress = stack.enter_context(tqdm(total=0, desc=path.name, unit="frame", disable=None, dynamic_ncols=True))
+            progress.total += frames
+            progress.refresh()
+            run = cluster.restore_video_in_segments(path, output, options, video_options, on_segment=progress.update)
     except KeyboardInterrupt:
         message(f"interrupted: {path}: the finished segments are kept in {cluster.segment_folder(output)}; "
                 "run the same command again to restore only the rest")
