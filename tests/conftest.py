@@ -83,3 +83,12 @@ def untrained_model_folder(tmp_path_factory) -> Path:
 def hub_cache():
     """`make_hub_cache`, for tests that need a Hugging Face cache laid out on disk."""
     return make_hub_cache
+
+
+@pytest.fixture(scope="module")
+def server(untrained_model_folder):
+    """A real ``python app.py`` on the untrained tiny model, one per test module; its URL."""
+    from devtools.appserver import serve_app
+
+    with serve_app(model=untrained_model_folder) as app:
+        yield app.url

@@ -20,7 +20,6 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from devtools import browser
-from devtools.appserver import serve_app
 
 pytestmark = [
     pytest.mark.browser,
@@ -29,12 +28,6 @@ pytestmark = [
         reason="Chromium not installed: apt-get install chromium chromium-driver (.ci/run does)",
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def server(untrained_model_folder):
-    with serve_app(model=untrained_model_folder) as app:
-        yield app.url
 
 
 @pytest.fixture(scope="module")

@@ -16,16 +16,9 @@ from mcp import ClientSession
 from mcp.client.streamable_http import streamablehttp_client
 from PIL import Image
 
-from devtools.appserver import serve_app
 from webui.degrade_handlers import DEGRADE_API_PARAMETERS
 
 TOOLS = ("restore", "degrade", "compare", "study")
-
-
-@pytest.fixture(scope="module")
-def server(untrained_model_folder):
-    with serve_app(model=untrained_model_folder) as app:
-        yield app.url
 
 
 @pytest.fixture(scope="module")
