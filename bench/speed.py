@@ -103,12 +103,14 @@ def model_source(model: str | None) -> tuple[str | None, str]:
 
 
 def shipped_restorers(source: str | None) -> dict[str, Restorer]:
-    """The model in every precision this CPU has the units for, and as shipped (``auto``)."""
+    """The model (loaded once) in every precision this CPU has the units for, and as shipped (``auto``)."""
     if source is None:
         config = GENERATOR_CONFIGS["lean"]
         model, model_config = build_generator(config), {"generator": config.to_dict()}
-        return {name: Restorer(model, model_config, precision=name) for name in (*available_precisions(), "auto")}
-    return {name: load_restorer(source, precision=name) for name in (*available_precisions(), "auto")}
+    else:
+        loaded = load_restorer(source, precision="float32")
+        model, model_config = loaded.model, loaded.config
+    return {name: Restorer(model, model_config, precision=name) for name in (*available_precisions(), "auto")}
 
 
 def time_large(shipped: Restorer) -> tuple[float, float]:

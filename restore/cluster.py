@@ -5,7 +5,9 @@
 joins the cluster this machine belongs to (``ray start --head`` / ``ray start --address``),
 and anything else is a cluster address (``HOST:6379`` or ``ray://HOST:10001``).
 `restore_files` then spreads (input, output) jobs over one `RestoreWorker` actor per
-``cpus_per_worker`` CPUs of the cluster. Each worker loads the model once (the same source
+``cpus_per_worker`` CPUs of the cluster. The workers are kept for the whole process (the
+images and every video of a run share them) and all run one precision (with ``auto``, the
+first worker's choice), and each loads the model once (the same source
 the command line was given: a folder every machine can read, ``hf://...``, or the bundled
 checkpoint of its own install) and keeps it; every job is `restore.batch.restore_one`, so
 outputs are written atomically and a bad file is one reported outcome, not a stopped run.
@@ -16,6 +18,9 @@ Ray is imported only here, and only when a cluster is asked for.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import functools
 import os
 import shutil
 from collections.abc import Iterator
@@ -70,6 +75,7 @@ def describe(resources: dict[str, float]) -> str:
     return f"{int(resources.get('CPU', 0))} CPUs on {max(machines, 1)} machine(s)"
 
 
+@functools.cache
 def _worker_class(cpus_per_worker: int):
     import ray
 
@@ -90,6 +96,9 @@ def _worker_class(cpus_per_worker: int):
             self.restorer = load_restorer(self.options.model, tile=tile, line_alignment=self.options.line_alignment,
                                           precision=self.options.precision)
 
+        def precision(self) -> str:
+            return self.restorer.precision
+
         def restore(self, path: str, output: str) -> FileOutcome:
             return restore_one(self.restorer, Path(path), Path(output), pal_aspect=self.options.pal_aspect,
                                max_pixels=self.options.max_pixels)
@@ -105,6 +114,42 @@ def _worker_class(cpus_per_worker: int):
     return RestoreWorker
 
 
+# The workers of this process, by (options, CPUs each): started once and kept, so every
+# image and video of a run (and of later calls) shares them, each with its model loaded.
+_ACTORS: dict[tuple[WorkerOptions, int], list] = {}
+
+
+def _worker_count(cpus_per_worker: int) -> int:
+    import ray
+
+    return max(1, int(ray.cluster_resources().get("CPU", 1)) // cpus_per_worker)
+
+
+@contextlib.contextmanager
+def _pool(options: WorkerOptions, cpus_per_worker: int, count: int):
+    """An `ActorPool` of ``count`` kept workers (started as needed). Should the run fail or be
+    interrupted, the workers are killed, so none goes on with a job nobody waits for."""
+    import ray
+    from ray.util import ActorPool
+
+    actors = _ACTORS.setdefault((options, cpus_per_worker), [])
+    worker_class = _worker_class(cpus_per_worker)
+    pinned = options
+    if options.precision == "auto" and count > len(actors):
+        # One precision for the whole run, so that every segment of a video and every image
+        # is restored alike: the first worker times the modes, the others take its choice.
+        if not actors:
+            actors.append(worker_class.remote(asdict(options)))
+        pinned = dataclasses.replace(options, precision=ray.get(actors[0].precision.remote()))
+    actors += [worker_class.remote(asdict(pinned)) for _ in range(count - len(actors))]
+    try:
+        yield ActorPool(actors[:count])
+    except BaseException:
+        for actor in _ACTORS.pop((options, cpus_per_worker), []):
+            ray.kill(actor)
+        raise
+
+
 def restore_files(jobs: list[tuple[Path, Path]], options: WorkerOptions, *, cpus_per_worker: int = 1,
                   workers: int | None = None) -> Iterator[FileOutcome]:
     """Restore every (input, output) job on the connected cluster; yields outcomes as they end.
@@ -112,21 +157,11 @@ def restore_files(jobs: list[tuple[Path, Path]], options: WorkerOptions, *, cpus
     ``workers`` defaults to the cluster's CPUs divided by ``cpus_per_worker`` (at most one
     per job). Each worker holds a few jobs at a time, so a slow file does not hold up the rest.
     """
-    import ray
-    from ray.util import ActorPool
-
     if not jobs:
         return
-    if workers is None:
-        workers = max(1, int(ray.cluster_resources().get("CPU", 1)) // cpus_per_worker)
-    worker_class = _worker_class(cpus_per_worker)
-    actors = [worker_class.remote(asdict(options)) for _ in range(min(workers, len(jobs)))]
-    pool = ActorPool(actors)
-    try:
+    count = min(workers or _worker_count(cpus_per_worker), len(jobs))
+    with _pool(options, cpus_per_worker, count) as pool:
         yield from pool.map_unordered(lambda actor, job: actor.restore.remote(str(job[0]), str(job[1])), jobs)
-    finally:
-        for actor in actors:
-            ray.kill(actor)
 
 
 @dataclass(frozen=True)
@@ -151,9 +186,7 @@ def restore_video_in_segments(path: Path, output: Path, options: WorkerOptions, 
     whole or not at all), then joined with the source's audio into ``output``. Segments
     already there from an earlier, interrupted run are reused. ``on_segment(frames)`` is
     called as each segment is done (reused ones first)."""
-    import ray
-
-    workers = max(1, int(ray.cluster_resources().get("CPU", 1)) // cpus_per_worker)
+    workers = _worker_count(cpus_per_worker)
     plan = plan_segments(path, segments or 2 * workers)
     folder = segment_folder(output)
     folder.mkdir(exist_ok=True)
@@ -162,16 +195,10 @@ def restore_video_in_segments(path: Path, output: Path, options: WorkerOptions, 
         if segment not in todo:
             on_segment(segment.frames)
     if todo:
-        worker_class = _worker_class(cpus_per_worker)
-        actors = [worker_class.remote(asdict(options)) for _ in range(min(workers, len(todo)))]
-        pool = ray.util.ActorPool(actors)
-        try:
+        with _pool(options, cpus_per_worker, min(workers, len(todo))) as pool:
             for frames in pool.map_unordered(lambda actor, segment: actor.restore_segment.remote(
                     str(path), segment, str(folder / segment.file_name), video_options), todo):
                 on_segment(frames)
-        finally:
-            for actor in actors:
-                ray.kill(actor)
     join_segments([folder / segment.file_name for segment in plan], path, output)
     shutil.rmtree(folder, ignore_errors=True)  # our own folder: the segments and any temporary left by a kill
     return SegmentedRun(frames=sum(segment.frames for segment in plan), segments=len(plan), reused=len(plan) - len(todo))

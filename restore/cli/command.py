@@ -35,7 +35,7 @@ from pathlib import Path
 
 from restore.batch import restore_one
 from restore.cli import video as video_cli
-from restore.cli.outputs import SKIP, WRITE, plan_output
+from restore.cli.outputs import LINE_ALIGNMENT, SKIP, WRITE, plan_output, worker_options
 from restore.cli.quiet import quiet_tensorflow, tensorflow_startup_filtered
 from restore.engine.precision import AUTO, PRECISIONS, PrecisionUnavailable
 from restore.images import MAX_PIXELS, ImageError, find_images, probe_image
@@ -261,7 +261,7 @@ def _load(args):
     # The fallback warning is printed below as one "warning:" line; without a handler,
     # logging's last-resort handler would print it a second time.
     logging.getLogger("restore.engine.weights").addHandler(logging.NullHandler())
-    line_alignment = {"auto": None, "on": True, "off": False}[args.line_alignment]
+    line_alignment = LINE_ALIGNMENT[args.line_alignment]
     tile = DEFAULT_TILE if args.tile is None else (args.tile or None)
     try:
         with tensorflow_startup_filtered():  # the first TensorFlow ops start the runtime
@@ -312,10 +312,7 @@ def _restore_on_cluster(jobs, session: _Session) -> tuple[int, bool, int | None]
         _message(f"error: {error}")
         return 0, False, EXIT_FAILED
     _message(f"cluster: {cluster.describe(resources)}; one worker per CPU, each loading the model once")
-    options = cluster.WorkerOptions(
-        model=args.model, tile=args.tile, line_alignment={"auto": None, "on": True, "off": False}[args.line_alignment],
-        precision=args.precision, pal_aspect=args.pal_aspect, max_pixels=args.max_pixels,
-    )
+    options = worker_options(args)
     restored = failed = 0
     try:
         for outcome in cluster.restore_files(jobs, options):

@@ -5,6 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from restore.cluster import WorkerOptions
+
+# --line-alignment as the restorer's ``line_alignment``: None follows the model's config.
+LINE_ALIGNMENT = {"auto": None, "on": True, "off": False}
 
 # What `plan_output` decided for one input.
 WRITE = "write"  # restore it into the output
@@ -47,3 +54,11 @@ def _same_file(a: Path, b: Path) -> bool:
         return os.path.samefile(a, b)
     except OSError:
         return False
+
+
+def worker_options(args) -> WorkerOptions:
+    """The `restore.cluster.WorkerOptions` of a parsed command line: how every worker loads and runs."""
+    from restore.cluster import WorkerOptions
+
+    return WorkerOptions(model=args.model, tile=args.tile, line_alignment=LINE_ALIGNMENT[args.line_alignment],
+                         precision=args.precision, pal_aspect=args.pal_aspect, max_pixels=args.max_pixels)

@@ -18,8 +18,9 @@ import contextlib
 import functools
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
-from restore.cli.outputs import SKIP, WRITE, plan_output
+from restore.cli.outputs import SKIP, WRITE, plan_output, worker_options
 from restore.files import scan_folder
 from restore.video import CODECS, DEFAULT_CODEC, VIDEO_SUFFIXES, is_video_path
 
@@ -108,7 +109,7 @@ def restore_videos(
     try:
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        for path, _ in jobs:
+        for path, _, _ in jobs:
             report(path, f"cannot create the output folder {outdir} ({error.strerror or error})")
         return 0, skipped, False
     on_cluster = bool(getattr(args, "cluster", None))
@@ -116,9 +117,9 @@ def restore_videos(
     if restorer is None and not on_cluster:
         return 0, skipped, False
     restored = 0
-    for path, output in jobs:
-        restore = functools.partial(_restore_on_cluster, progress=progress) if on_cluster else _restore_one
-        outcome = restore(path, output, restorer, args, report, message)
+    restore = functools.partial(_restore_on_cluster, progress=progress) if on_cluster else _restore_one
+    for job in jobs:
+        outcome = restore(job, restorer, args, report, message)
         if outcome is _INTERRUPTED:
             return restored, skipped, True
         restored += outcome
@@ -128,8 +129,14 @@ def restore_videos(
 _INTERRUPTED = object()  # what `_restore_one` returns after Ctrl-C
 
 
-def _plan_videos(videos, outdir: Path, args, report, message, claimed) -> tuple[list[tuple[Path, Path]], int]:
-    """(input, output) jobs and the number skipped: every header probed before the model loads."""
+class _VideoJob(NamedTuple):
+    path: Path
+    output: Path
+    frames: int  # from the header (0 when it does not say)
+
+
+def _plan_videos(videos, outdir: Path, args, report, message, claimed) -> tuple[list[_VideoJob], int]:
+    """The jobs and the number skipped: every header probed before the model loads."""
     from restore import video
 
     jobs, skipped = [], 0
@@ -144,14 +151,15 @@ def _plan_videos(videos, outdir: Path, args, report, message, claimed) -> tuple[
         if plan == SKIP:
             skipped += 1
         elif plan == WRITE:
-            jobs.append((path, output))
+            jobs.append(_VideoJob(path, output, info.frames or 0))
     return jobs, skipped
 
 
-def _restore_one(path: Path, output: Path, restorer, args, report, message):
+def _restore_one(job: _VideoJob, restorer, args, report, message):
     """Restore one video: 1 when done, 0 when it failed (reported), `_INTERRUPTED` on Ctrl-C."""
     from restore import video
 
+    path, output = job.path, job.output
     try:
         result = video.restore_video(
             path, output, restorer, fields=args.fields, deinterlace=args.deinterlace,
@@ -178,26 +186,24 @@ def _restore_one(path: Path, output: Path, restorer, args, report, message):
     return 1
 
 
-def _restore_on_cluster(path: Path, output: Path, _restorer, args, report, message, progress=None):
+def _restore_on_cluster(job: _VideoJob, _restorer, args, report, message, progress=None):
     """Restore one video in segments on the cluster (`restore.cluster`): 1, 0 or `_INTERRUPTED`."""
     from tqdm import tqdm
 
-    from restore import cluster, video
+    from restore import cluster
 
-    options = cluster.WorkerOptions(model=args.model, tile=args.tile, precision=args.precision,
-                                    line_alignment={"auto": None, "on": True, "off": False}[args.line_alignment],
-                                    pal_aspect=args.pal_aspect)
+    path, output = job.path, job.output
     video_options = {"fields": args.fields, "deinterlace": args.deinterlace, "field_order": args.field_order,
                      "codec": args.codec}
     try:
         cluster.connect(args.cluster)
-        frames = video.probe_video(path).frames or 0
         with contextlib.ExitStack() as stack:
             if progress is None:
                 progress = stack.enter_context(tqdm(total=0, desc=path.name, unit="frame", disable=None, dynamic_ncols=True))
-            progress.total += frames
+            progress.total += job.frames
             progress.refresh()
-            run = cluster.restore_video_in_segments(path, output, options, video_options, on_segment=progress.update)
+            run = cluster.restore_video_in_segments(path, output, worker_options(args), video_options,
+                                                    on_segment=progress.update)
     except KeyboardInterrupt:
         message(f"interrupted: {path}: the finished segments are kept in {cluster.segment_folder(output)}; "
                 "run the same command again to restore only the rest")

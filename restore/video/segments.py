@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from restore.files import write_atomically
+
 __all__ = ["Segment", "join_segments", "plan_segments"]
 
 
@@ -91,15 +93,17 @@ def _time(packet) -> float:
 
 def join_segments(segment_files: list[Path], source: str | os.PathLike, output: str | os.PathLike) -> Path:
     """Join restored segments (in order) and the source's audio into ``output`` (Matroska),
-    written to a hidden temporary name and renamed when complete."""
+    written whole or not at all (`restore.files.write_atomically`)."""
+    return write_atomically(output, lambda temporary: _join_into(temporary, segment_files, source))
+
+
+def _join_into(path: Path, segment_files: list[Path], source: str | os.PathLike) -> None:
     import av
 
-    output = Path(output)
-    temporary = output.with_name(f".{output.stem}.joining{output.suffix}")
-    segments = [av.open(str(path)) for path in segment_files]
+    segments = [av.open(str(segment)) for segment in segment_files]
     original = av.open(str(source))
     try:
-        with av.open(str(temporary), "w", format="matroska") as joined:
+        with av.open(str(path), "w", format="matroska") as joined:
             video = joined.add_stream_from_template(segments[0].streams.video[0])
             audio = {stream.index: joined.add_stream_from_template(stream) for stream in original.streams.audio}
             video_packets = (packet for segment in segments for packet in _packets(segment, segment.streams.video[:1]))
@@ -107,11 +111,6 @@ def join_segments(segment_files: list[Path], source: str | os.PathLike, output: 
             for packet in heapq.merge(video_packets, audio_packets, key=_time):
                 packet.stream = video if packet.stream.type == "video" else audio[packet.stream.index]
                 joined.mux(packet)
-        os.replace(temporary, output)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
     finally:
         for container in (*segments, original):
             container.close()
-    return output
