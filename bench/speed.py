@@ -1,6 +1,7 @@
 """Restoration speed: the shipped generator in every precision against the seed-size pix2pix.
 
     python bench/speed.py [--runs 10] [--skip-large] [--model SRC] [--quality-photos 6] [--qualify]
+                          [--candidate CONFIG ...]
 
 Prints, measured side by side (interleaved runs) on the same degraded 768×576 frame through the same engine
 (`restore.engine.restorer.Restorer`, so padding and colour conversion are included): the median
@@ -16,6 +17,11 @@ Every precision this CPU has the units for (float32, bfloat16, int8; see
 Then each faster precision's quality is compared with float32's on validation photos damaged
 as ``bench/quality.py`` and ``bench/generalise.py`` damage them (`bench.precision_quality`);
 ``--qualify`` writes the verdict into the model folder, where ``auto`` reads it.
+
+``--candidate CONFIG`` (a name in `restore.engine.model.GENERATOR_CONFIGS` or a JSON object of
+`GeneratorConfig` fields; repeatable) adds an untrained generator of that architecture, in
+float32 and in every faster Keras precision, to the same interleaved runs: what an
+architecture would cost, measured before training it.
 
 Numbers are wall-clock on whatever else the machine is doing; run it on an idle machine.
 """
@@ -37,7 +43,7 @@ import numpy as np
 
 from bench import precision_quality
 from restore import PRESETS, degrade
-from restore.engine.model import GENERATOR_CONFIGS, build_generator
+from restore.engine.model import GENERATOR_CONFIGS, GeneratorConfig, build_generator, generator_config_from
 from restore.engine.precision import available_precisions
 from restore.engine.restorer import Restorer, load_restorer
 from restore.engine.weights import BUNDLED_FOLDER, WEIGHTS_NAME
@@ -87,9 +93,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--model", help="time this model source instead of the bundled checkpoint (e.g. a training run's folder)")
     parser.add_argument("--val", type=Path, default=DEFAULT_VAL, help="validation photos for the precisions' quality deltas")
     parser.add_argument("--quality-photos", type=int, default=6, help="photos per damage set for the quality deltas (0: skip)")
+    parser.add_argument("--candidate", action="append", default=[], type=candidate_config, metavar="CONFIG",
+                        help="also time an untrained generator of this architecture (a config name or JSON; repeatable)")
     parser.add_argument("--qualify", action="store_true",
                         help="write which precisions keep the quality into the model folder's config.json (--precision auto reads it)")
     return parser.parse_args()
+
+
+def candidate_config(value: str) -> GeneratorConfig:
+    try:
+        return generator_config_from(value)
+    except ValueError as error:  # argparse would otherwise print only "invalid value"
+        raise argparse.ArgumentTypeError(str(error)) from error
 
 
 def model_source(model: str | None) -> tuple[str | None, str]:
@@ -123,12 +138,34 @@ def time_large(shipped: Restorer) -> tuple[float, float]:
     return time.perf_counter() - start, peak_rss_gib()
 
 
-def print_table(shipped_name: str, restorers: dict[str, Restorer], milliseconds: dict[str, float]) -> None:
+def candidate_restorers(configs: list[GeneratorConfig], line_alignment: bool) -> dict[str, Restorer]:
+    """An untrained generator per candidate architecture, in float32 and in bfloat16 where the
+    CPU has the units (int8 converts per set of weights: not an architecture's cost)."""
+    precisions = [name for name in available_precisions() if name in ("float32", "bfloat16")]
+    restorers = {}
+    for index, config in enumerate(configs):
+        model, model_config = build_generator(config), {"generator": config.to_dict()}
+        for precision in precisions:
+            restorers[f"candidate{index}:{precision}"] = Restorer(model, model_config, line_alignment=line_alignment, precision=precision)
+    return restorers
+
+
+def row_label(name: str, restorer: Restorer, shipped_name: str, configs: list[GeneratorConfig]) -> str:
+    if name == "seed":
+        return "seed pix2pix (64 filters, 7 levels), float32"
+    if name.startswith("candidate"):
+        index, precision = name.removeprefix("candidate").split(":")
+        config = configs[int(index)]
+        named = [key for key, value in GENERATOR_CONFIGS.items() if value == config]
+        return f"candidate {named[0] if named else index} (untrained), {precision}"
+    return f"{shipped_name}, {restorer.describe_precision() if name == 'auto' else name}"
+
+
+def print_table(shipped_name: str, restorers: dict[str, Restorer], milliseconds: dict[str, float], configs: list[GeneratorConfig]) -> None:
     seed_ms = milliseconds["seed"]
     print(f"\n{'generator':<64} {'parameters':>12} {'ms / 768×576 frame':>20} {'× seed speed':>13}")
     for name, restorer in restorers.items():
-        label = f"{shipped_name}, {restorer.describe_precision() if name == 'auto' else name}" if name != "seed" else (
-            "seed pix2pix (64 filters, 7 levels), float32")
+        label = row_label(name, restorer, shipped_name, configs)
         print(f"{label[:64]:<64} {restorer.model.count_params():>12,} {milliseconds[name]:>20.1f} {seed_ms / milliseconds[name]:>12.1f}×")
 
 
@@ -174,6 +211,7 @@ def main() -> int:
     # Same preprocessing as the shipped model: only the generator differs.
     restorers["seed"] = Restorer(build_generator(seed_config), {"generator": seed_config.to_dict()},
                                  line_alignment=restorers["float32"].line_alignment, precision="float32")
+    restorers.update(candidate_restorers(args.candidate, restorers["float32"].line_alignment))
     print(f"CPU cores: {os.cpu_count()}; TensorFlow threads: default; runs: median of {args.runs}, interleaved, after warm-up")
     # The large image first, so that the process's peak memory is this restoration's.
     if not args.skip_large:
@@ -181,7 +219,7 @@ def main() -> int:
 
     frame = degrade(test_picture(FRAME_HEIGHT, FRAME_WIDTH), PRESETS["default"], seed=3)
     milliseconds = dict(zip(restorers, median_ms(list(restorers.values()), frame, args.runs)))
-    print_table(shipped_name, restorers, milliseconds)
+    print_table(shipped_name, restorers, milliseconds, args.candidate)
     ratio, auto_ratio = (milliseconds["seed"] / milliseconds[name] for name in ("float32", "auto"))
     network = network_ratio(restorers["float32"], restorers["seed"], frame, args.runs, ratio)
     print(f"targets: ≤ {TARGET_MS:.0f} ms per frame (as shipped): {'met' if milliseconds['auto'] <= TARGET_MS else 'NOT met'}; "
@@ -191,7 +229,8 @@ def main() -> int:
         auto = restorers["auto"]
         print(f"\n{LARGE_WIDTH}×{LARGE_HEIGHT} image, tiled (tile {auto.tile}, overlap {auto.overlap}, "
               f"batch {auto.batch_size}): {large_seconds:.2f} s, peak resident memory {large_rss:.2f} GiB")
-    quality_deltas(args, {name: restorer for name, restorer in restorers.items() if name not in ("seed", "auto")}, milliseconds)
+    shipped = {name: restorer for name, restorer in restorers.items() if name not in ("seed", "auto") and not name.startswith("candidate")}
+    quality_deltas(args, shipped, milliseconds)
     return 0
 
 

@@ -1,5 +1,6 @@
-"""The generator's context blocks (restore.engine.model): frame-wide (global) and line-wide (row)
-context start as the identity and really carry information across the whole picture."""
+"""The generator's options (restore.engine.model): frame-wide (global) and line-wide (row)
+context start as the identity and really carry information across the whole picture; the
+faster decoder and pixel-shuffle head start as the identity too and keep full resolution."""
 
 from __future__ import annotations
 
@@ -32,7 +33,10 @@ def _randomised(config: GeneratorConfig, seed: int = 0):
     return generator
 
 
-@pytest.mark.parametrize("context", [{"global_context": True}, {"row_context": True}, {"global_context": True, "row_context": True}])
+@pytest.mark.parametrize("context", [
+    {"global_context": True}, {"row_context": True}, {"global_context": True, "row_context": True},
+    {"decoder_reduce": True}, {"head": "pixel_shuffle"}, {"head": "pixel_shuffle", "decoder_reduce": True, "row_context": True},
+])
 @pytest.mark.parametrize("size", [(64, 96), (40, 56)])
 def test_context_generators_start_as_the_identity(context, size):
     config = dataclasses.replace(TINY, **context)
@@ -77,3 +81,35 @@ def test_row_context_sees_the_whole_line():
 def test_the_context_config_is_the_lean_one_with_both_blocks():
     assert GENERATOR_CONFIGS["context"] == dataclasses.replace(GENERATOR_CONFIGS["lean"], global_context=True, row_context=True)
     assert GeneratorConfig.from_dict({"global_context": True}).global_context
+
+
+def test_the_pixel_shuffle_head_corrects_at_full_resolution():
+    # The head runs at half resolution, but each of the four pixels it unfolds per position
+    # gets its own correction: not one value per 2×2 block, as an upsampled output would.
+    generator = _randomised(dataclasses.replace(TINY, head="pixel_shuffle"))
+    image = np.random.default_rng(3).random((1, 32, 32, 3), dtype=np.float32)
+    correction = generator(image).numpy()[0] - image[0]
+    blocks = correction.reshape(16, 2, 16, 2, 3)
+    within_block = blocks.std(axis=(1, 3)).mean()
+    assert within_block > 0.2 * correction.std()
+    assert not any(layer.name in ("head_up", "head_act") for layer in generator.layers)
+
+
+def test_decoder_reduce_narrows_the_decoder_inputs():
+    config = dataclasses.replace(GENERATOR_CONFIGS["lean"], decoder_reduce=True)
+    reduced = build_generator(config)
+    reduces = {layer.name: layer.kernel.shape for layer in reduced.layers if layer.name.endswith("_reduce")}
+    filters = config.level_filters()
+    # Every decoder level but the first (fed by the bottleneck alone) reads concatenated features.
+    assert reduces == {f"up{level}_reduce": (1, 1, 2 * filters[level + 1], filters[level + 1]) for level in range(config.depth - 2)}
+    assert reduced.count_params() < build_generator(GENERATOR_CONFIGS["lean"]).count_params()
+
+
+def test_the_fast_config_is_the_context_one_with_both_speed_options():
+    assert GENERATOR_CONFIGS["context_fast"] == dataclasses.replace(
+        GENERATOR_CONFIGS["context"], decoder_reduce=True, head="pixel_shuffle", head_filters=0)
+
+
+def test_an_unknown_head_is_refused():
+    with pytest.raises(ValueError, match="head must be one of"):
+        GeneratorConfig(head="bilinear")

@@ -81,7 +81,7 @@ def test_unknown_precisions_are_refused(model_folder, bad):
 
 
 def test_a_missing_runtime_is_a_clear_error(model_folder, monkeypatch):
-    def missing(model):
+    def missing(model, generator_config):
         raise ImportError("No module named 'ai_edge_litert'")
 
     monkeypatch.setattr(precision_module, "_int8_model", missing)

@@ -97,6 +97,8 @@ def test_same_architecture_is_a_copy():
         (dataclasses.replace(WIDE, head_filters=0), "full-resolution head"),
         (dataclasses.replace(WIDE, head_filters=12), "would grow: ['head']"),
         (dataclasses.replace(WIDE, normalization="group"), "normalization differs"),
+        (dataclasses.replace(WIDE, head="pixel_shuffle"), "with head"),
+        (dataclasses.replace(WIDE, decoder_reduce=True, row_context=True), "with decoder_reduce, row_context"),
     ],
 )
 def test_incompatible_targets_are_value_errors(target, message):

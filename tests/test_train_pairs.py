@@ -4,14 +4,16 @@ weights are refused, and the pair bank's top crops come from the top of the pict
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from skimage import data
 from train_helpers import BAD_FILES, TRAIN_PHOTOS
 
-from restore import DegradeSettings, psnr
+from restore import DegradeSettings, degrade, psnr
 from train.pairs import FAMILIES, PairSettings, list_images, make_pair
 
 pytest_plugins = ("train_fixtures",)  # the fixture photos
@@ -51,6 +53,21 @@ def test_every_family_draws_valid_varied_settings(family):
 
 def test_archive_family_always_has_a_colour_band():
     assert all(FAMILIES["archive"](np.random.default_rng(seed)).color_band >= 0.4 for seed in range(20))
+
+
+def test_bands_family_is_a_colour_band_alone():
+    drawn = [FAMILIES["bands"](np.random.default_rng(seed)) for seed in range(30)]
+    assert all(settings.color_band >= 0.3 for settings in drawn)
+    allowed = ("color_band", "tint_band", "compression")
+    others = {name for settings in drawn for name, value in settings.strengths().items() if value and name not in allowed}
+    assert others == set()
+    assert any(settings.tint_band for settings in drawn) and not all(settings.tint_band for settings in drawn)
+    # Without its compression, the damage touches only the band's lines.
+    clean = data.coffee()
+    for seed, settings in enumerate(drawn[:8]):
+        degraded = degrade(clean, dataclasses.replace(settings, compression=0.0), seed=seed)
+        changed_rows = np.flatnonzero(np.any(degraded != clean, axis=(1, 2)))
+        assert 0 < changed_rows.size < 0.75 * clean.shape[0]
 
 
 @pytest.mark.parametrize(

@@ -2,10 +2,14 @@
 folder that also holds a truncated JPEG and an empty PNG) writes the model folder and card,
 its export restores an image whose size is not a multiple of 2**depth, a resume continues
 exactly at the checkpoint, `--push-to-hub` fails clearly without network after everything
-is saved, and the learning rate warms up then decays."""
+is saved, and the learning rate warms up then decays. `--init-from` copies every matching
+layer of a changed architecture and refuses an unrelated one, and validation scores the
+generator's current weights."""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import logging
 import math
 import re
@@ -16,11 +20,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import make_tiny_model_folder
 from train_helpers import BAD_FILES, ODD_SIZE, TRAIN_PHOTOS, assert_model_folder, cli_arguments, iterations, photo
 
+from restore.engine.model import GENERATOR_CONFIGS, GeneratorConfig, build_generator
+from restore.engine.restorer import Restorer
+from restore.engine.weights import load_generator, resolve_model
 from train.config import TrainConfig
 from train.export import CARD_NAME, push_to_hub
-from train.run import train
+from train.run import Validation, initialise_from, train
 
 pytest_plugins = ("train_fixtures",)  # the fixture photos
 
@@ -193,3 +201,55 @@ def test_learning_rate_warms_up_then_decays_to_the_final_rate():
     assert rate(100) == pytest.approx(1e-3, rel=1e-3)
     assert 5e-5 < rate(550) < 1e-3 and rate(550) == pytest.approx((1e-3 + 5e-5) / 2, rel=0.01)
     assert rate(1000) == pytest.approx(5e-5, rel=1e-3) and rate(5000) == pytest.approx(5e-5, rel=1e-3)
+
+
+
+def test_init_from_copies_every_matching_layer_of_a_changed_architecture(tmp_path):
+    source = make_tiny_model_folder(tmp_path / "trained")
+    faster = build_generator(dataclasses.replace(GENERATOR_CONFIGS["tiny"], head="pixel_shuffle"))
+    fresh_output = faster.get_layer("to_rgb").get_weights()[0].copy()
+    copied, fresh = initialise_from(faster, str(source))
+    assert {"down0_conv", "bottleneck0_conv1", "up0_deconv"} <= set(copied)
+    assert fresh == ["to_rgb"]  # the new head's output layer has other shapes: it keeps its initialiser
+    np.testing.assert_array_equal(faster.get_layer("to_rgb").get_weights()[0], fresh_output)
+    exported, _ = load_generator(resolve_model(str(source)))
+    for name in copied:
+        for ours, theirs in zip(faster.get_layer(name).get_weights(), exported.get_layer(name).get_weights()):
+            np.testing.assert_array_equal(ours, theirs)
+
+
+def test_init_from_leaves_a_normalisation_fresh_when_its_convolution_is(tmp_path, caplog):
+    source = make_tiny_model_folder(tmp_path / "trained")
+    reduced = build_generator(dataclasses.replace(GENERATOR_CONFIGS["tiny"], decoder_reduce=True))
+    with caplog.at_level(logging.WARNING, logger="train"):
+        copied, fresh = initialise_from(reduced, str(source))
+    # The first decoder level reads the bottleneck alone (same shapes); the next reads the
+    # narrowed features, so its transposed conv and the normalisation after it start fresh.
+    assert {"up1_deconv", "up1_norm"} <= set(copied)
+    assert {"up0_reduce", "up0_deconv", "up0_norm"} <= set(fresh)
+    assert "start fresh" in caplog.text and "up0_norm" in caplog.text
+
+
+def test_init_from_an_unrelated_or_missing_model_is_refused(tmp_path):
+    source = make_tiny_model_folder(tmp_path / "trained")
+    unrelated = build_generator(GeneratorConfig(base_filters=6, depth=2, max_filters=12, bottleneck_blocks=0, head_filters=0))
+    with pytest.raises(ValueError, match="no layer of that model matches"):
+        initialise_from(unrelated, str(source))
+    with pytest.raises(ValueError, match="no such model folder"):
+        initialise_from(unrelated, str(tmp_path / "missing"))
+
+
+def test_validation_scores_the_generator_as_it_is_now():
+    # A Restorer reads (and folds) the weights once; validation must see every update.
+    generator = build_generator(GENERATOR_CONFIGS["tiny"])
+    clean = photo("coffee", (64, 96))
+    pairs = [("a", np.clip(clean.astype(int) + 20, 0, 255).astype(np.uint8), clean)]
+    make_restorer = functools.partial(Restorer, generator, {"generator": GENERATOR_CONFIGS["tiny"].to_dict()},
+                                      tile=None, line_alignment=False, precision="float32")
+    validation = Validation(pairs, make_restorer, None, None, None)
+    before, _ = validation.evaluate()
+    to_rgb = generator.get_layer("to_rgb")
+    kernel, bias = to_rgb.get_weights()
+    to_rgb.set_weights([kernel, bias - 0.1])  # a darker output: what a training step might do
+    after, _ = validation.evaluate()
+    assert after["psnr"] > before["psnr"] + 1.0

@@ -52,7 +52,8 @@ class TrainConfig:
     workers: int = option(lambda: max(1, (os.cpu_count() or 2) // 2), "processes degrading pairs (default: half the cores)")
     seed: int = option(0, "random seed")
     resume: bool = option(False, "continue from the last checkpoint in --out")
-    init_from: str | None = option(None, "start the generator from an exported model folder (e.g. to fine-tune with --gan)")
+    init_from: str | None = option(None, "start the generator from an exported model (a folder or hf://owner/name): every layer "
+                                         "whose name and shapes match is copied, so a changed architecture fine-tunes from it")
     push_to_hub: str | None = option(None, "upload the output folder to this Hugging Face Hub model repo (OWNER/NAME) when done")
     mixed_precision: str = option("auto", "float16 compute (auto: on with a GPU)", choices=AUTO_ON_OFF)
     xla: str = option("auto", "XLA compilation (auto: on with a GPU)", choices=AUTO_ON_OFF)

@@ -49,7 +49,7 @@ def model_card(config: dict[str, Any]) -> str:
         "colours, and the digital faults of digitised archives (lost colour channels, posterisation,",
         "speckle, misregistered channels, shifted and corrupted lines). Trained on clean photos",
         "degraded on the fly by the project's VHS/PAL simulator (`train.pairs.FAMILIES`: clean",
-        "pairs, light damage, the reference tapes' damage, archive faults and the wide",
+        "pairs, light damage, the reference tapes' damage, archive faults, colour bands alone and the wide",
         "`restore.degrade.random_settings`).",
         "",
         "## Architecture",

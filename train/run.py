@@ -18,6 +18,7 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +27,14 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from restore.engine.model import DiscriminatorConfig, build_discriminator, build_generator
+from restore.engine.model import DiscriminatorConfig, build_discriminator, build_generator, normalization_after
 from restore.engine.restorer import Restorer
+from restore.engine.weights import load_generator, resolve_model
 from restore.figures import image_grid
 from restore.metrics import psnr, ssim
 from train.config import TrainConfig
 from train.export import export_model, model_card, push_to_hub
-from train.pairs import PairBank, list_images, validation_pairs
+from train.pairs import PairBank, PairSettings, list_images, validation_pairs
 from train.pix2pix import Pix2Pix
 
 log = logging.getLogger("train")
@@ -74,11 +76,14 @@ def learning_rate_schedule(config: TrainConfig, total_steps: int) -> keras.optim
 class Validation(keras.callbacks.Callback):
     """After every checkpoint interval: PSNR/SSIM of restored and of degraded input on
     fixed validation pairs, a PNG grid (degraded | restored | clean), TensorBoard
-    scalars and images, and an export of the current generator."""
+    scalars and images, and an export of the current generator.
 
-    def __init__(self, pairs, restorer: Restorer, out: Path, export, writer):
+    ``make_restorer`` makes a `Restorer` of the live generator. A new one is made for every
+    evaluation, because a Restorer reads (and folds) the weights when it is made."""
+
+    def __init__(self, pairs, make_restorer: Callable[[], Restorer], out: Path, export, writer):
         super().__init__()
-        self.pairs, self.restorer = pairs, restorer
+        self.pairs, self.make_restorer = pairs, make_restorer
         self.out, self.export, self.writer = out, export, writer
         self.input_figures = {
             "input_psnr": float(np.mean([psnr(bad, good) for _, bad, good in pairs])) if pairs else float("nan"),
@@ -86,8 +91,9 @@ class Validation(keras.callbacks.Callback):
         }
         self.history: list[dict[str, float]] = []
 
-    def evaluate(self) -> dict[str, float]:
-        restored = [self.restorer.restore(bad) for _, bad, _ in self.pairs]
+    def evaluate(self) -> tuple[dict[str, float], np.ndarray]:
+        restorer = self.make_restorer()
+        restored = [restorer.restore(bad) for _, bad, _ in self.pairs]
         figures = {
             "images": len(self.pairs),
             "psnr": float(np.mean([psnr(r, good) for r, (_, _, good) in zip(restored, self.pairs)])),
@@ -187,9 +193,7 @@ def train(config: TrainConfig, command: str | None = None) -> Path:
         if model.discriminator is not None:
             model.discriminator_optimizer.build(model.discriminator.trainable_variables)
     if config.init_from:
-        # Fine-tuning (e.g. adding the GAN loss): start from an exported generator.
-        model.generator.load_weights(Path(config.init_from) / "generator.weights.h5")
-        log.info("generator initialised from %s", config.init_from)
+        initialise_from(model.generator, config.init_from)
     manager = _checkpoint_manager(model, out)
     initial_epoch = _resume(config, model, manager) // config.checkpoint_every
 
@@ -199,8 +203,9 @@ def train(config: TrainConfig, command: str | None = None) -> Path:
     writer = tf.summary.create_file_writer(str(out / "logs" / "validation"))
     # The inference engine itself, on the live generator: whole images, padded as users'
     # are, without line alignment so the figures measure the network alone.
-    restorer = Restorer(model.generator, {"generator": config.generator_config().to_dict()}, tile=None, line_alignment=False)
-    validation = Validation(pairs, restorer, out, export, writer)
+    make_restorer = functools.partial(
+        Restorer, model.generator, {"generator": config.generator_config().to_dict()}, tile=None, line_alignment=False, precision="float32")
+    validation = Validation(pairs, make_restorer, out, export, writer)
     callbacks = [Checkpointing(manager), validation, keras.callbacks.TensorBoard(log_dir=str(out / "logs"), update_freq=50)]
 
     # Workers stream pairs; each replica's batch is drawn in one Python call.
@@ -218,6 +223,38 @@ def train(config: TrainConfig, command: str | None = None) -> Path:
         url = push_to_hub(out, config.push_to_hub)  # a RuntimeError says why it failed
         log.info("pushed to %s", url)
     return out
+
+
+def initialise_from(generator: keras.Model, source: str) -> tuple[list[str], list[str]]:
+    """Start ``generator`` from an exported model (fine-tuning, or a changed architecture):
+    every layer whose name and weight shapes match takes the source's weights, the rest keep
+    their initialisers; a normalisation whose convolution starts fresh starts fresh too (its
+    statistics describe the old convolution's output). Returns (layers copied, layers left
+    fresh). What starts fresh and what of the source goes unused is logged as a warning; a
+    source that shares no layer is a `ValueError`."""
+    files = resolve_model(source, fallback=False)
+    trained, _ = load_generator(files)
+    trained_layers = {layer.name: layer for layer in trained.layers if layer.weights}
+
+    def matches(layer) -> bool:
+        theirs = trained_layers.get(layer.name)
+        return theirs is not None and [tuple(w.shape) for w in theirs.weights] == [tuple(w.shape) for w in layer.weights]
+
+    ours = [layer for layer in generator.layers if layer.weights]
+    matching = {layer.name for layer in ours if matches(layer)}
+    convolution_of = {normalization_after(layer.name): layer.name for layer in ours}
+    copied = [layer.name for layer in ours if layer.name in matching and convolution_of.get(layer.name, layer.name) in matching]
+    if not copied:
+        raise ValueError(f"--init-from {source}: no layer of that model matches this generator's architecture")
+    for name in copied:
+        generator.get_layer(name).set_weights(trained_layers[name].get_weights())
+    fresh = [layer.name for layer in ours if layer.name not in copied]
+    unused = sorted(set(trained_layers) - set(copied))
+    log.info("generator initialised from %s: %d layers copied", files.description, len(copied))
+    if fresh or unused:
+        log.warning("--init-from %s: %d layers start fresh (%s); %d of its layers are not used (%s)", source, len(fresh),
+                    ", ".join(fresh) or "none", len(unused), ", ".join(unused) or "none")
+    return copied, fresh
 
 
 def _checkpoint_manager(model: Pix2Pix, out: Path) -> tf.train.CheckpointManager:
@@ -257,6 +294,7 @@ def _exporter(config: TrainConfig, command: str | None, generator: keras.Model, 
             "seconds": previous_seconds + time.time() - started,
             "device": description,
             "images": images,
+            "pair_families": dict(PairSettings().families),  # how often each damage family was drawn
         }
         exported = {
             "generator": config.generator_config().to_dict(),

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from restore.engine.model import GENERATOR_CONFIGS, GeneratorConfig, build_generator, generator_config_from
+from restore.engine.model import GENERATOR_CONFIGS, GeneratorConfig, build_generator, generator_config_from, normalization_after
 
 RGB = "rgb"  # the 3 picture channels: never cut
 
@@ -80,6 +80,12 @@ def check_compatible(source: GeneratorConfig, target: GeneratorConfig) -> None:
     for field in ("depth", "normalization", "residual", "bottleneck_blocks"):
         if getattr(source, field) != getattr(target, field):
             raise ValueError(f"cannot slim: {field} differs ({getattr(source, field)!r} -> {getattr(target, field)!r})")
+    # The channel layouts below follow the plain U-Net only.
+    unsupported = {"global_context": False, "row_context": False, "decoder_reduce": False, "head": "transposed"}
+    for config in (source, target):
+        options = sorted(field for field, plain in unsupported.items() if getattr(config, field) != plain)
+        if options:
+            raise ValueError(f"cannot slim a generator with {', '.join(options)}: only the plain U-Net's channels are mapped")
     if bool(source.head_filters) != bool(target.head_filters):
         raise ValueError("cannot slim: one generator has a full-resolution head and the other not")
     wide, narrow = group_sizes(source), group_sizes(target)
@@ -156,10 +162,10 @@ def slim_generator(source_model, source: GeneratorConfig, target: GeneratorConfi
 
 
 def norm_layer(model, conv_name: str):
-    """The normalisation after a conv (``down2_conv`` -> ``down2_norm``, ``up1_deconv`` ->
-    ``up1_norm``, ``bottleneck0_conv1`` -> ``bottleneck0_norm1``), or None if it has none."""
-    name = conv_name.replace("_deconv", "_norm").replace("_conv", "_norm")
-    matches = [layer for layer in model.layers if layer.name == name and name != conv_name]
+    """The normalisation after a conv (see `restore.engine.model.normalization_after`), or
+    None if it has none."""
+    name = normalization_after(conv_name)
+    matches = [layer for layer in model.layers if layer.name == name]
     return matches[0] if matches else None
 
 

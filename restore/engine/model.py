@@ -37,13 +37,19 @@ class GeneratorConfig:
     ``depth`` strided levels; level ``i`` has ``min(base_filters * 2**i, max_filters)``
     channels at ``1 / 2**(i+1)`` of the input resolution. ``bottleneck_blocks`` adds
     residual 3×3 blocks at the coarsest level (cheap context). ``dropout_levels`` puts
-    dropout on the first decoder levels, as pix2pix does. ``head_filters`` > 0 ends with
-    a full-resolution head that sees the input pixels next to the decoded features, so
-    per-pixel corrections (colour casts, levels) keep full-resolution detail; 0 is
-    pix2pix's plain transposed conv to RGB. ``global_context`` modulates the bottleneck
+    dropout on the first decoder levels, as pix2pix does. With the ``"transposed"`` head,
+    ``head_filters`` > 0 ends with a full-resolution head that sees the input pixels next
+    to the decoded features, so per-pixel corrections (colour casts, levels) keep
+    full-resolution detail; 0 is pix2pix's plain transposed conv to RGB. ``global_context`` modulates the bottleneck
     by features pooled over the whole image (casts and levels are frame-wide);
     ``row_context`` adds features pooled along each line at the coarse levels (colour
     bands, tears and skews are line-wide). Both start as the identity.
+
+    Two options trade a little capacity for speed (see ``bench/speed.py --candidate``):
+    ``decoder_reduce`` narrows each decoder level's concatenated features back to the
+    level's width with a 1×1 conv before upsampling them, and ``head`` picks how the
+    decoded features become the output (`HEADS`: ``"transposed"``, the head above, or
+    ``"pixel_shuffle"``, which runs nothing at full resolution and ignores ``head_filters``).
     """
 
     base_filters: int = 20
@@ -57,6 +63,8 @@ class GeneratorConfig:
     head_filters: int = 8
     global_context: bool = False
     row_context: bool = False
+    decoder_reduce: bool = False
+    head: str = "transposed"
 
     def __post_init__(self):
         if self.base_filters < 1 or self.max_filters < self.base_filters:
@@ -67,6 +75,8 @@ class GeneratorConfig:
             raise ValueError(f"normalization must be one of {sorted(NORMALIZATIONS)}, got {self.normalization!r}")
         if self.bottleneck_blocks < 0 or self.dropout_levels < 0 or self.head_filters < 0:
             raise ValueError("bottleneck_blocks, dropout_levels and head_filters must be >= 0")
+        if self.head not in HEADS:  # HEADS is defined with the blocks, below
+            raise ValueError(f"head must be one of {sorted(HEADS)}, got {self.head!r}")
 
     @property
     def multiple(self) -> int:
@@ -105,36 +115,24 @@ class DiscriminatorConfig:
             raise ValueError(f"normalization must be one of {sorted(NORMALIZATIONS)}, got {self.normalization!r}")
 
 
-# Named configurations: the shipped lean generator, and pix2pix's own for comparison.
-GENERATOR_CONFIGS: dict[str, GeneratorConfig] = {
-    "lean": GeneratorConfig(),
-    "pix2pix": GeneratorConfig(
-        base_filters=64, depth=7, max_filters=512, normalization="batch", residual=False,
-        bottleneck_blocks=0, dropout_levels=3, head_filters=0,
-    ),
-    "tiny": GeneratorConfig(base_filters=4, depth=3, max_filters=16, bottleneck_blocks=1, head_filters=4),
-    # The lean generator with frame-wide and line-wide context (the generalisation model).
-    "context": GeneratorConfig(global_context=True, row_context=True),
-}
-
-
-def generator_config_from(value: str) -> GeneratorConfig:
-    """A name in `GENERATOR_CONFIGS` or a JSON object of `GeneratorConfig` fields (as the
-    ``--config`` options take it); ValueError otherwise."""
-    if value in GENERATOR_CONFIGS:
-        return GENERATOR_CONFIGS[value]
-    try:
-        values = json.loads(value)
-    except json.JSONDecodeError:
-        values = None
-    if not isinstance(values, dict):
-        raise ValueError(f"generator config must be one of {sorted(GENERATOR_CONFIGS)} or a JSON object of GeneratorConfig fields, got {value!r}")
-    return GeneratorConfig.from_dict(values)
-
-
 # --------------------------------------------------------------------------- #
 # Blocks
 # --------------------------------------------------------------------------- #
+# How the blocks name the normalisation that follows a convolution, by the convolution's
+# name suffix: down2_conv -> down2_norm, up1_deconv -> up1_norm, bottleneck0_conv1 -> bottleneck0_norm1.
+_NORM_AFTER = {"_deconv": "_norm", "_conv": "_norm", "_conv1": "_norm1", "_conv2": "_norm2"}
+
+
+def normalization_after(conv_name: str) -> str | None:
+    """The name the blocks give the normalisation after the convolution ``conv_name``, or
+    None for a convolution that never has one (``to_rgb``, ``up0_reduce``...). A model
+    built without normalisation has no layer of that name either."""
+    for suffix, norm_suffix in _NORM_AFTER.items():
+        if conv_name.endswith(suffix):
+            return conv_name[: -len(suffix)] + norm_suffix
+    return None
+
+
 def _normalize(x, normalization: str, name: str):
     make = NORMALIZATIONS[normalization]
     return x if make is None else make(name)(x)
@@ -189,9 +187,64 @@ def row_context_block(x, name: str):
     return x + rows  # N×H×W×F (broadcast along W)
 
 
+def transposed_head(x, signed, head_filters: int, initializer: str):
+    """Decoded features at 1/2 resolution -> the full-resolution N×H×W×3 output: a 4×4
+    transposed conv to ``head_filters`` features, which see the input pixels beside them
+    through a 3×3 conv (pix2pix's plain transposed conv to RGB when ``head_filters`` is 0)."""
+    if not head_filters:
+        return layers.Conv2DTranspose(3, 4, strides=2, padding="same", kernel_initializer=initializer, name="to_rgb")(x)
+    x = layers.Conv2DTranspose(head_filters, 4, strides=2, padding="same", name="head_up")(x)  # N×H×W×head
+    x = layers.ReLU(name="head_act")(x)
+    x = layers.Concatenate(name="head_input")([x, signed])  # N×H×W×(head+3)
+    return layers.Conv2D(3, 3, padding="same", kernel_initializer=initializer, name="to_rgb")(x)  # N×H×W×3
+
+
+def pixel_shuffle_head(x, signed, head_filters: int, initializer: str):
+    """Decoded features at 1/2 resolution -> the full-resolution N×H×W×3 output, computed
+    at 1/2 resolution: the input's pixels folded 2×2 into 12 channels join the features, a
+    3×3 conv gives 12 channels (each output pixel's RGB, four per position), unfolded.
+    ``head_filters`` is not used: nothing runs at full resolution."""
+    pixels = keras.ops.space_to_depth(signed, 2)  # N×H/2×W/2×12
+    x = layers.Concatenate(name="head_input")([x, pixels])  # N×H/2×W/2×(F+12)
+    x = layers.Conv2D(12, 3, padding="same", kernel_initializer=initializer, name="to_rgb")(x)  # N×H/2×W/2×12
+    return keras.ops.depth_to_space(x, 2)  # N×H×W×3
+
+
+# How the decoded features become the output, by `GeneratorConfig.head`.
+HEADS = {"transposed": transposed_head, "pixel_shuffle": pixel_shuffle_head}
+
 # Row context goes on the levels at 1/8 of the resolution and coarser: fine enough to
 # find a band's edges, coarse enough to cost nothing.
 ROW_CONTEXT_FROM_LEVEL = 2
+
+
+# Named configurations: the lean generator and its variants, and pix2pix's own for comparison.
+GENERATOR_CONFIGS: dict[str, GeneratorConfig] = {
+    "lean": GeneratorConfig(),
+    "pix2pix": GeneratorConfig(
+        base_filters=64, depth=7, max_filters=512, normalization="batch", residual=False,
+        bottleneck_blocks=0, dropout_levels=3, head_filters=0,
+    ),
+    "tiny": GeneratorConfig(base_filters=4, depth=3, max_filters=16, bottleneck_blocks=1, head_filters=4),
+    # The lean generator with frame-wide and line-wide context (the generalisation model).
+    "context": GeneratorConfig(global_context=True, row_context=True),
+    # The context generator made cheaper where a frame's time goes (the README's Benchmarks).
+    "context_fast": GeneratorConfig(global_context=True, row_context=True, decoder_reduce=True, head="pixel_shuffle", head_filters=0),
+}
+
+
+def generator_config_from(value: str) -> GeneratorConfig:
+    """A name in `GENERATOR_CONFIGS` or a JSON object of `GeneratorConfig` fields (as the
+    ``--config`` options take it); ValueError otherwise."""
+    if value in GENERATOR_CONFIGS:
+        return GENERATOR_CONFIGS[value]
+    try:
+        values = json.loads(value)
+    except json.JSONDecodeError:
+        values = None
+    if not isinstance(values, dict):
+        raise ValueError(f"generator config must be one of {sorted(GENERATOR_CONFIGS)} or a JSON object of GeneratorConfig fields, got {value!r}")
+    return GeneratorConfig.from_dict(values)
 
 
 # --------------------------------------------------------------------------- #
@@ -221,6 +274,8 @@ def build_generator(config: GeneratorConfig = GeneratorConfig(), name: str = "ge
 
     for step, level in enumerate(reversed(range(config.depth - 1))):
         dropout = config.dropout_rate if step < config.dropout_levels else 0.0
+        if config.decoder_reduce and x.shape[-1] > filters[level + 1]:
+            x = layers.Conv2D(filters[level + 1], 1, activation="relu", name=f"up{level}_reduce")(x)  # ... ×F(level+1)
         x = upsample_block(x, filters[level], config.normalization, dropout, name=f"up{level}")  # N×H/2^(level+1)×...×F
         x = layers.Concatenate(name=f"skip{level}")([x, skips[level]])  # ... ×2F
         if config.row_context and level >= ROW_CONTEXT_FROM_LEVEL:
@@ -230,13 +285,7 @@ def build_generator(config: GeneratorConfig = GeneratorConfig(), name: str = "ge
     # A residual generator starts as the exact identity (zero correction) and learns
     # from there; without that, random initial corrections cost the first thousand steps.
     initializer = "zeros" if config.residual else "glorot_uniform"
-    if config.head_filters:
-        x = layers.Conv2DTranspose(config.head_filters, 4, strides=2, padding="same", name="head_up")(x)  # N×H×W×head
-        x = layers.ReLU(name="head_act")(x)
-        x = layers.Concatenate(name="head_input")([x, signed])  # N×H×W×(head+3)
-        x = layers.Conv2D(3, 3, padding="same", kernel_initializer=initializer, name="to_rgb")(x)  # N×H×W×3
-    else:
-        x = layers.Conv2DTranspose(3, 4, strides=2, padding="same", kernel_initializer=initializer, name="to_rgb")(x)  # N×H×W×3
+    x = HEADS[config.head](x, signed, config.head_filters, initializer)  # N×H×W×3
     # The output layers stay float32 under a mixed policy (bfloat16 inference, float16 on a
     # GPU): the input passes through the residual add at full precision.
     if config.residual:

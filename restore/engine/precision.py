@@ -3,10 +3,11 @@
 One `NetworkRunner` per precision turns a float32 ``N×H×W×3`` batch in [0, 1] into the
 restored float32 batch; `restore.engine.restorer.Restorer` only ever calls a runner.
 
-* ``float32``: the Keras generator as trained, through TensorFlow (oneDNN on a CPU).
+* ``float32``: the Keras generator as trained, its batch normalisations folded into the
+  convolutions (`restore.engine.folding`), through TensorFlow (oneDNN on a CPU).
 * ``bfloat16``: the same weights in a generator built under Keras' ``mixed_bfloat16``
   policy: convolutions run in bfloat16 on the CPU's bfloat16 units through oneDNN, while
-  the variables, the normalisation, the residual add and the output stay float32.
+  the variables, the residual add and the output stay float32.
 * ``int8``: the generator converted by TensorFlow's LiteRT converter to int8 weights and
   activations (calibrated on simulator frames), run by LiteRT (XNNPACK) with float32 input
   and output. Converting takes a while, so the converted model is cached on disk.
@@ -14,7 +15,7 @@ restored float32 batch; `restore.engine.restorer.Restorer` only ever calls a run
 ``auto`` (`choose_precision`) never trusts a mode blindly. A faster mode is a candidate
 only where the CPU has the units for it (`cpu_flags`) and where the model's own
 ``config.json`` says it kept the quality: ``config["precision"]["qualified"]``, written
-by ``python -m train.precision`` after measuring the loss against float32 (at most
+by ``python bench/speed.py --qualify`` after measuring the loss against float32 (at most
 `QUALITY_BOUND`). The candidates are then timed once on the real input against float32,
 and the fastest wins, so ``auto`` is never slower than float32.
 """
@@ -31,6 +32,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+
+from restore.engine.folding import fold_normalization
 
 __all__ = [
     "AUTO",
@@ -158,27 +161,23 @@ class LiteRTRunner:
         return self._interpreter.get_tensor(self._output).copy()
 
 
+def _float32_runner(model, generator_config, tile: int | None) -> KerasRunner:
+    return KerasRunner(fold_normalization(model, generator_config, dtype_policy="float32"), tile)
+
+
 def _bfloat16_runner(model, generator_config, tile: int | None) -> KerasRunner:
-    import keras
-
-    from restore.engine.model import build_generator
-
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy("mixed_bfloat16")
-    try:
-        copy = build_generator(generator_config, name=f"{model.name}_bfloat16")
-    finally:
-        keras.config.set_dtype_policy(previous)
-    copy.set_weights(model.get_weights())  # mixed policy: the variables stay float32
-    return KerasRunner(copy, tile, precision="bfloat16")
+    # Mixed policy: the variables (and the output layers) stay float32.
+    return KerasRunner(fold_normalization(model, generator_config, dtype_policy="mixed_bfloat16"), tile, precision="bfloat16")
 
 
 def _int8_runner(model, generator_config, tile: int | None) -> LiteRTRunner:
-    return LiteRTRunner(_int8_model(model))
+    return LiteRTRunner(_int8_model(fold_normalization(model, generator_config), generator_config))
 
 
+# Every runner runs a copy of the generator with its batch normalisations folded
+# (`restore.engine.folding`).
 _BUILDERS: dict[str, Callable[[Any, Any, int | None], NetworkRunner]] = {
-    "float32": lambda model, generator_config, tile: KerasRunner(model, tile),
+    "float32": _float32_runner,
     "bfloat16": _bfloat16_runner,
     "int8": _int8_runner,
 }
@@ -197,9 +196,17 @@ def build_runner(precision: str, model, generator_config, tile: int | None) -> N
 # --------------------------------------------------------------------------------------- int8
 
 
-def _int8_model(model) -> bytes:
-    """The generator as an int8 LiteRT flatbuffer, converted once per set of weights."""
-    digest = hashlib.sha256(b"".join(np.ascontiguousarray(w).tobytes() for w in model.get_weights())).hexdigest()[:16]
+# Part of the int8 cache key: a change to how models are converted makes every cached one stale.
+INT8_FORMAT = 2  # 2: converted from the folded generator
+
+
+def _int8_model(model, generator_config) -> bytes:
+    """The generator as an int8 LiteRT flatbuffer, converted once per architecture and set of weights."""
+    key = hashlib.sha256(f"{INT8_FORMAT}:{sorted(generator_config.to_dict().items())}".encode())
+    for weight in model.get_weights():
+        key.update(repr(weight.shape).encode())
+        key.update(np.ascontiguousarray(weight).tobytes())
+    digest = key.hexdigest()[:16]
     cache = Path(os.environ.get(INT8_CACHE_ENV) or Path.home() / ".cache" / "vhs-restore")
     path = cache / f"generator-int8-{digest}.tflite"
     if path.is_file():
@@ -248,7 +255,7 @@ def _convert_int8(model) -> bytes:
 
 
 def qualified_precisions(config: dict[str, Any]) -> tuple[str, ...]:
-    """The faster modes the model's config says keep the quality (see `train.precision`)."""
+    """The faster modes the model's config says keep the quality (written by ``bench/speed.py --qualify``)."""
     record = config.get("precision") or {}
     qualified = record.get("qualified") or ()
     return tuple(name for name in qualified if name in CPU_UNITS and name != "float32")

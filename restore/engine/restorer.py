@@ -113,7 +113,10 @@ def load_restorer(
 class Restorer:
     """Restores images with a loaded generator (see the module docstring for how).
 
-    model:          the Keras generator (float32 ``N×H×W×3`` in [0, 1] -> same shape).
+    model:          the Keras generator (float32 ``N×H×W×3`` in [0, 1] -> same shape). Its
+                    weights are read when the Restorer is made (folded for inference,
+                    `restore.engine.folding`): a model that goes on training needs a new
+                    Restorer to show its new weights.
     config:         the model's ``config.json`` dict; ``config["generator"]`` gives the
                     padding multiple, ``config["preprocess"]["line_alignment"]`` the default
                     for line alignment.
