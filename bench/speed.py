@@ -140,32 +140,32 @@ def time_large(shipped: Restorer) -> tuple[float, float]:
 
 def candidate_restorers(configs: list[GeneratorConfig], line_alignment: bool) -> dict[str, Restorer]:
     """An untrained generator per candidate architecture, in float32 and in bfloat16 where the
-    CPU has the units (int8 converts per set of weights: not an architecture's cost)."""
+    CPU has the units (int8 converts per set of weights: not an architecture's cost), keyed
+    by their row labels (``candidate ...``)."""
     precisions = [name for name in available_precisions() if name in ("float32", "bfloat16")]
     restorers = {}
     for index, config in enumerate(configs):
+        named = [key for key, value in GENERATOR_CONFIGS.items() if value == config]
         model, model_config = build_generator(config), {"generator": config.to_dict()}
         for precision in precisions:
-            restorers[f"candidate{index}:{precision}"] = Restorer(model, model_config, line_alignment=line_alignment, precision=precision)
+            label = f"candidate {named[0] if named else index} (untrained), {precision}"
+            restorers[label] = Restorer(model, model_config, line_alignment=line_alignment, precision=precision)
     return restorers
 
 
-def row_label(name: str, restorer: Restorer, shipped_name: str, configs: list[GeneratorConfig]) -> str:
+def row_label(name: str, restorer: Restorer, shipped_name: str) -> str:
     if name == "seed":
         return "seed pix2pix (64 filters, 7 levels), float32"
     if name.startswith("candidate"):
-        index, precision = name.removeprefix("candidate").split(":")
-        config = configs[int(index)]
-        named = [key for key, value in GENERATOR_CONFIGS.items() if value == config]
-        return f"candidate {named[0] if named else index} (untrained), {precision}"
+        return name
     return f"{shipped_name}, {restorer.describe_precision() if name == 'auto' else name}"
 
 
-def print_table(shipped_name: str, restorers: dict[str, Restorer], milliseconds: dict[str, float], configs: list[GeneratorConfig]) -> None:
+def print_table(shipped_name: str, restorers: dict[str, Restorer], milliseconds: dict[str, float]) -> None:
     seed_ms = milliseconds["seed"]
     print(f"\n{'generator':<64} {'parameters':>12} {'ms / 768×576 frame':>20} {'× seed speed':>13}")
     for name, restorer in restorers.items():
-        label = row_label(name, restorer, shipped_name, configs)
+        label = row_label(name, restorer, shipped_name)
         print(f"{label[:64]:<64} {restorer.model.count_params():>12,} {milliseconds[name]:>20.1f} {seed_ms / milliseconds[name]:>12.1f}×")
 
 
@@ -219,7 +219,7 @@ def main() -> int:
 
     frame = degrade(test_picture(FRAME_HEIGHT, FRAME_WIDTH), PRESETS["default"], seed=3)
     milliseconds = dict(zip(restorers, median_ms(list(restorers.values()), frame, args.runs)))
-    print_table(shipped_name, restorers, milliseconds, args.candidate)
+    print_table(shipped_name, restorers, milliseconds)
     ratio, auto_ratio = (milliseconds["seed"] / milliseconds[name] for name in ("float32", "auto"))
     network = network_ratio(restorers["float32"], restorers["seed"], frame, args.runs, ratio)
     print(f"targets: ≤ {TARGET_MS:.0f} ms per frame (as shipped): {'met' if milliseconds['auto'] <= TARGET_MS else 'NOT met'}; "

@@ -91,6 +91,6 @@ def _folded_weights(conv: Any, norm: Any, *, transposed: bool) -> list[np.ndarra
     scale = gamma / np.sqrt(np.asarray(norm.moving_variance, np.float64) + norm.epsilon)
     shape = [1] * kernel.ndim
     shape[output_axis] = -1
-    folded_kernel = kernel * np.broadcast_to(scale, bias.shape).reshape(shape)
+    folded_kernel = kernel * scale.reshape(shape)
     folded_bias = (bias - np.asarray(norm.moving_mean, np.float64)) * scale + beta
     return [folded_kernel.astype(np.float32), folded_bias.astype(np.float32)]

@@ -40,8 +40,9 @@ class GeneratorConfig:
     dropout on the first decoder levels, as pix2pix does. With the ``"transposed"`` head,
     ``head_filters`` > 0 ends with a full-resolution head that sees the input pixels next
     to the decoded features, so per-pixel corrections (colour casts, levels) keep
-    full-resolution detail; 0 is pix2pix's plain transposed conv to RGB. ``global_context`` modulates the bottleneck
-    by features pooled over the whole image (casts and levels are frame-wide);
+    full-resolution detail; 0 is pix2pix's plain transposed conv to RGB.
+    ``global_context`` modulates the bottleneck by features pooled over the whole image
+    (casts and levels are frame-wide);
     ``row_context`` adds features pooled along each line at the coarse levels (colour
     bands, tears and skews are line-wide). Both start as the identity.
 
