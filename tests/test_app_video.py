@@ -22,11 +22,17 @@ FPS = 25
 
 
 class Negative:
+    """Stands in for a `Restorer`: several pictures per call."""
+
     description = "fake model"
     fallback_reason = None
+    pictures_per_call = 2
 
     def restore(self, rgb, pal_aspect=False):
         return 255 - rgb
+
+    def restore_batch(self, pictures, pal_aspect=False):
+        return [self.restore(picture) for picture in pictures]
 
 
 @pytest.fixture

@@ -328,3 +328,44 @@ def test_large_image_restores_in_bounded_memory(model_folder):
     assert result.returncode == 0, result.stderr[-2000:]
     peak_kib = int(result.stdout.strip().splitlines()[-1])
     assert peak_kib < 2 * 1024 * 1024, f"peak RSS {peak_kib / 1024:.0f} MiB"
+
+
+# --------------------------------------------------------------------------- #
+# Several images at once
+# --------------------------------------------------------------------------- #
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_restore_batch_gives_what_restore_gives_each_image(model_folder, precision):
+    fresh = load_restorer(str(model_folder), tile=TILE, overlap=OVERLAP, precision=precision)
+    fresh.pictures_per_call = 2  # fewer than the shipped 4, so the cut of a run shows
+    calls = []
+    runner = fresh._runner
+    fresh._runner = lambda batch: calls.append(batch.shape[0]) or runner(batch)
+    # Two runs of equal sizes (the second cut by pictures_per_call), a lone size, one
+    # image large enough to tile, and grey and 16-bit ones kept as they are.
+    images = [noisy_image(48, 64, seed) for seed in range(3)] + [noisy_image(40, 40, 3), noisy_image(200, 300, 4),
+                                                                  noisy_image(48, 64, 5)[:, :, 0],
+                                                                  noisy_image(48, 64, 6).astype(np.uint16) * 257]
+    together = fresh.restore_batch(images)
+    assert calls[:3] == [2, 1, 1]  # the first three images: two in one call, then the third alone
+    one_by_one = [fresh.restore(image) for image in images]
+    for image, batched, single in zip(images, together, one_by_one):
+        assert batched.dtype == image.dtype and batched.shape == image.shape
+        scale = 257 if image.dtype == np.uint16 else 1
+        assert np.abs(batched.astype(np.int64) - single.astype(np.int64)).max() <= scale  # within a level
+    # The network really changed them (a batch is not passed through).
+    assert np.abs(together[0].astype(int) - images[0].astype(int)).mean() > 1.0
+    assert runner.tracing_count == 2  # batches of any size reuse the whole-image function
+
+
+def test_restore_batch_checks_every_image(restorer):
+    with pytest.raises(ValueError, match="expected an image of shape"):
+        restorer.restore_batch([noisy_image(32, 32), np.zeros((4, 4, 2), np.uint8)])
+    assert restorer.restore_batch([]) == []
+
+
+def test_pictures_per_call_follows_the_precision(model_folder):
+    from restore.engine.precision import PICTURES_PER_CALL
+
+    for precision in ("float32", "bfloat16"):
+        assert load_restorer(str(model_folder), precision=precision).pictures_per_call == PICTURES_PER_CALL[precision]
+    assert PICTURES_PER_CALL["bfloat16"] > 1  # measured faster per frame several at a time

@@ -7,6 +7,7 @@ files; and, with the bundled checkpoint, that restored frames are closer to the 
 from __future__ import annotations
 
 import os
+import time
 from fractions import Fraction
 
 import av
@@ -86,6 +87,69 @@ def test_bob_doubles_frames_and_rate_and_keeps_the_duration(clips, tmp_path):
     assert facts["audio_packets"] == source["audio_packets"]
 
 
+class BatchNegative:
+    """A stand-in restorer with `restore_batch`, as a `Restorer` has it: it
+    records how many pictures each call gets."""
+
+    pictures_per_call = 2
+
+    def __init__(self):
+        self.calls: list[list[tuple[int, ...]]] = []
+
+    def restore(self, rgb, pal_aspect=False):
+        return self.restore_batch([rgb], pal_aspect)[0]
+
+    def restore_batch(self, pictures, pal_aspect=False):
+        self.calls.append([picture.shape for picture in pictures])
+        time.sleep(0.02)  # slower than decoding, as a network is: the reader gets ahead
+        return [255 - picture for picture in pictures]
+
+
+@pytest.mark.parametrize("mode, options, pictures", [
+    ("frames", {}, [(HEIGHT, WIDTH, 3)] * 2),  # two frames per call
+    ("fields", {"fields": True}, [(HEIGHT // 2, WIDTH, 3)] * 2),  # a frame's two fields
+    ("bob", {"deinterlace": "bob"}, [(HEIGHT, WIDTH, 3)] * 2),  # a frame's two bobbed fields
+])
+def test_a_batch_restorer_gets_several_pictures_per_call_and_every_frame_comes_out(clips, tmp_path, mode, options,
+                                                                                   pictures):
+    restorer = BatchNegative()
+    output = tmp_path / f"{mode}.mkv"
+    report = video.restore_video(clips["damaged"], output, restorer, progress=False, **options)
+    outputs_per_frame = 2 if mode == "bob" else 1
+    assert (report.frames_in, report.frames_out, report.audio_streams) == (FRAMES, outputs_per_frame * FRAMES, 1)
+    # Never more than two pictures per call, and two in most: the reader keeps ahead.
+    assert all(shapes == pictures[: len(shapes)] for shapes in restorer.calls)
+    assert sum(len(shapes) for shapes in restorer.calls) == (FRAMES if mode == "frames" else 2 * FRAMES)
+    assert sum(len(shapes) == 2 for shapes in restorer.calls) >= len(restorer.calls) // 2
+    facts, source = stream_facts(output), stream_facts(clips["damaged"])
+    assert facts["frames"] == outputs_per_frame * FRAMES and facts["audio_packets"] == source["audio_packets"]
+    if mode != "bob":  # the negative of every frame, in order
+        for restored, damaged in zip(decode_frames(output), decode_frames(clips["damaged"])):
+            assert np.abs(restored.astype(int) - (255 - damaged.astype(int))).mean() < 4
+
+
+def test_a_batch_restorer_stops_at_max_frames(clips, tmp_path):
+    report = video.restore_video(clips["damaged"], tmp_path / "short.mkv", BatchNegative(), max_frames=5,
+                                 progress=False)
+    assert report.frames_in == stream_facts(tmp_path / "short.mkv")["frames"] == 5
+
+
+def test_ctrl_c_during_a_batch_keeps_the_frames_before_it(clips, tmp_path):
+    restorer = BatchNegative()
+    original = restorer.restore_batch
+
+    def interrupted_at_the_fourth_call(pictures, pal_aspect=False):
+        if len(restorer.calls) == 3:
+            raise KeyboardInterrupt
+        return original(pictures, pal_aspect)
+
+    restorer.restore_batch = interrupted_at_the_fourth_call
+    with pytest.raises(video.VideoInterrupted) as caught:
+        video.restore_video(clips["damaged"], tmp_path / "cut.mkv", restorer, progress=False)
+    done = sum(len(shapes) for shapes in restorer.calls)
+    assert caught.value.report.frames_out == stream_facts(caught.value.report.output_path)["frames"] == done
+
+
 def test_interlaced_input_is_detected_and_the_flag_kept(tmp_path):
     clip = write_frames(tmp_path / "interlaced.mkv", clean_frames(4), FPS, codec="ffv1", top_field_first=False)
     report = video.restore_video(clip, tmp_path / "out.mkv", lambda rgb: rgb, fields=True, progress=False)
@@ -147,7 +211,10 @@ def identity(rgb, frame):
     (lambda: video.transform_video("x.mkv", "y.mkv", identity, mode="weave"), "mode must be 'frames', 'fields' or 'bob'"),
     (lambda: video.transform_video("x.mkv", "y.mkv", identity, field_order="top"), "field_order must be 'auto', 'tff' or"),
     (lambda: video.transform_video("x.mkv", "y.mkv", identity, max_frames=0), "max_frames must be a positive integer"),
-], ids=["fields and bob", "deinterlace", "restorer", "container", "codec", "mode", "field order", "max_frames"])
+    (lambda: video.transform_video("x.mkv", "y.mkv", video.Batched(identity, 0)),
+     "pictures_per_call must be a positive integer, got 0"),
+], ids=["fields and bob", "deinterlace", "restorer", "container", "codec", "mode", "field order", "max_frames",
+        "pictures_per_call"])
 def test_bad_arguments(call, message):
     # Arguments are checked before the input is opened: "x.mkv" does not exist, and its
     # VideoError (a ValueError too) would not match.

@@ -56,6 +56,7 @@ class FakeRestorer:
 
     description = "fake model"
     fallback_reason = None
+    pictures_per_call = 2  # several per call, as a Restorer runs video
 
     def __init__(self):
         self.calls = 0
@@ -67,6 +68,9 @@ class FakeRestorer:
         if pal_aspect:
             out = cv2.resize(out, (round(rgb.shape[1] * 768 / 720), rgb.shape[0]), interpolation=cv2.INTER_CUBIC)
         return out
+
+    def restore_batch(self, pictures, pal_aspect=False):
+        return [self.restore(picture, pal_aspect) for picture in pictures]
 
 
 @contextlib.contextmanager

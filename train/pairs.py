@@ -46,7 +46,7 @@ class PairSettings:
     min_side: int = 64
     line_alignment_fraction: float = 0.5
     families: tuple[tuple[str, float], ...] = (
-        ("clean", 0.25), ("light", 0.1), ("reference", 0.15), ("archive", 0.15), ("bands", 0.1), ("wide", 0.25),
+        ("clean", 0.25), ("light", 0.08), ("reference", 0.12), ("archive", 0.15), ("bands", 0.2), ("wide", 0.2),
     )
 
     def __post_init__(self):
@@ -142,12 +142,15 @@ def archive_like_settings(rng: np.random.Generator) -> DegradeSettings:
 
 
 def band_only_settings(rng: np.random.Generator) -> DegradeSettings:
-    """A colour band (any form and place) alone, a tint band a third of the time, light
-    capture compression half the time: nothing else to correct, so the model learns to
-    mend the band and leave the rest of the frame as it is. (With bands only ever among
-    other damage, it shifted the colours of the whole frame when it saw one.)"""
+    """A colour band (any place; lost channels half the time, else any form) alone, a
+    tint band a third of the time, light capture compression half the time: nothing
+    else to correct, so the model learns to mend the band and leave the rest of the
+    frame as it is. (With bands only ever among other damage, it shifted the colours of
+    the whole frame when it saw one.) Strong bands are favoured: a bar whose channels
+    are gone outright is the hardest to mend."""
     return DegradeSettings(
-        color_band=float(rng.uniform(0.3, 1.0)),
+        color_band=float(rng.uniform(0.3, 1.0) ** 0.5),
+        band_form="channel_loss" if rng.random() < 0.5 else "any",
         tint_band=float(rng.uniform(0.3, 1.0)) if rng.random() < 1 / 3 else 0.0,
         tint_hue=float(rng.uniform(0.0, 360.0)),
         compression=float(rng.uniform(0.1, 0.5)) if rng.random() < 0.5 else 0.0,

@@ -56,18 +56,21 @@ def _probe_clip(path, mode: str):
 
 
 def _picture_restorer(frames: int, progress):
-    """The model as a per-picture function for `restore.video`, reporting progress in frames."""
+    """The model as a `restore.video.Batched` function (the restorer's pictures per call
+    at a time), reporting progress in frames."""
+    from restore import video
+
     if not MODEL.loaded:
         progress(0.0, desc="Loading the model (first use)…")
     restorer = MODEL.get()
 
-    def restore_picture(rgb, frame):
+    def restore_pictures(pictures, contexts):
         with MODEL.run_lock:
-            restored = restorer.restore(rgb)
-        progress((min(frame.index + 1, frames), frames), desc="Restoring", unit="frames")
+            restored = restorer.restore_batch(pictures)
+        progress((min(contexts[-1].index + 1, frames), frames), desc="Restoring", unit="frames")
         return restored
 
-    return restore_picture
+    return video.Batched(restore_pictures, restorer.pictures_per_call)
 
 
 def restore_video_clip(path, mode: str = "frames", progress=no_progress) -> tuple[str, str]:
@@ -86,11 +89,11 @@ def restore_video_clip(path, mode: str = "frames", progress=no_progress) -> tupl
     suffix = video.output_suffix("clip.mp4", "h264", info.audio_codecs)
     folder, name = output_dir(), stem(path)
     max_frames = limits.MAX_VIDEO_FRAMES
-    restore_picture = _picture_restorer(info.frames or max_frames, progress)
+    restore_pictures = _picture_restorer(info.frames or max_frames, progress)
     try:
         before = video.transform_video(path, folder / f"{name}_input{suffix}", lambda rgb, frame: rgb, codec="h264",
                                        progress=False, max_frames=max_frames)
-        after = video.transform_video(path, folder / f"{name}_restored{suffix}", restore_picture, mode=mode,
+        after = video.transform_video(path, folder / f"{name}_restored{suffix}", restore_pictures, mode=mode,
                                       codec="h264", progress=False, max_frames=max_frames)
     except video.VideoError as exc:
         if exc.partial_path is not None:  # frames done before the failure: not handed out here

@@ -100,13 +100,24 @@ def available_precisions(flags: frozenset[str] | None = None) -> tuple[str, ...]
     return tuple(name for name, units in CPU_UNITS.items() if not units or flags & set(units))
 
 
+# How many whole pictures of one size go through the network in one call, per precision
+# (`Restorer.restore_batch`, the video pipeline). Measured on the shipped network on two
+# cores, `python bench/video_speed.py --modes frames,fields --pictures-per-call 1,2,4
+# --rounds 3` (medians; fps of the whole pipeline at 1 / 2 / 4):
+#   bfloat16: frames 12.3 / 14.4 / 14.3, fields 11.8 / 13.3 / 14.3;
+#   float32 (2 rounds): frames 9.9 / 9.6 / 10.0, fields 8.9 / 9.4 / 10.4.
+# Small pictures (fields) gain most. int8's LiteRT (XNNPack) model cannot be resized to a
+# batch, so it runs one at a time.
+PICTURES_PER_CALL = {"float32": 4, "bfloat16": 4, "int8": 1}
+
+
 # ------------------------------------------------------------------------------------ runners
 
 
 @dataclass
 class KerasRunner:
     """A Keras generator through two compiled functions, each traced once: whole images
-    (``1×H×W×3``, any size) and tile batches (``N×tile×tile×3``)."""
+    (``N×H×W×3``, any size) and tile batches (``N×tile×tile×3``)."""
 
     model: Any
     tile: int | None
@@ -120,7 +131,7 @@ class KerasRunner:
         def run(batch):
             return tf.cast(model(batch, training=False), tf.float32)
 
-        self._whole = tf.function(run, input_signature=[tf.TensorSpec([1, None, None, 3], tf.float32)])
+        self._whole = tf.function(run, input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)])
         self._tiles = None
         if self.tile:
             self._tiles = tf.function(run, input_signature=[tf.TensorSpec([None, self.tile, self.tile, 3], tf.float32)])

@@ -21,8 +21,9 @@ How an image is run
 * ``tile=None`` (``--tile 0``) always runs whole; memory then grows with the image.
 
 The network runs through two compiled ``tf.function``s, each traced once: one for whole
-images (``1×H×W×3``, dynamic H and W) and one for tiles (``N×tile×tile×3``). Repeated
-calls with any image size never retrace.
+images (``N×H×W×3``, dynamic N, H and W: `Restorer.restore_batch` runs frames of one size
+together) and one for tiles (``N×tile×tile×3``). Repeated calls with any image size never
+retrace.
 
 Bit depth: 16-bit input is restored from its full precision (the network works in
 float32 on ``value / 65535``) and returned as 16-bit; 8-bit input returns 8-bit. Line
@@ -31,6 +32,7 @@ alignment measures jitter on an 8-bit copy but shifts the original data.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from pathlib import Path
@@ -42,6 +44,7 @@ import numpy as np
 from restore.engine.model import GeneratorConfig, pad_to_multiple
 from restore.engine.precision import (
     AUTO,
+    PICTURES_PER_CALL,
     NetworkRunner,
     available_precisions,
     build_runner,
@@ -128,7 +131,9 @@ class Restorer:
                     None follows the model's config.
     precision:      "float32", "bfloat16", "int8", or "auto" (default): the fastest mode this
                     CPU has the units for and the model is qualified for, timed once here
-                    (`restore.engine.precision`). ``self.precision`` says which one runs.
+                    (`restore.engine.precision`). ``self.precision`` says which one runs, and
+                    ``self.pictures_per_call`` how many whole images of one size
+                    `restore_batch` runs in one network call in that mode.
     """
 
     def __init__(
@@ -174,6 +179,7 @@ class Restorer:
         self.requested_precision = check_precision(precision)
         self._runner, self.precision_timings = self._select_runner()
         self.precision = self._runner.precision
+        self.pictures_per_call = PICTURES_PER_CALL[self.precision]
 
     def _select_runner(self) -> tuple[NetworkRunner, dict[str, float]]:
         """The network runner for the requested precision; ``auto`` times the candidates
@@ -219,46 +225,25 @@ class Restorer:
         ``pal_aspect`` the input is taken as PAL anamorphic (720 samples per line) and the
         result is resized to square pixels: width ``round(W * 768 / 720)``, same height.
         """
+        return self.restore_batch([image], pal_aspect=pal_aspect)[0]
+
+    def restore_batch(self, images, pal_aspect: bool = False) -> list[np.ndarray]:
+        """Restore several images, as `restore` does each one. Neighbours of the same size
+        and dtype that run whole go through the network together, ``pictures_per_call``
+        at a time (`restore.engine.precision.PICTURES_PER_CALL`: under bfloat16 two
+        frames in one call take less time than two calls); the results are the same."""
         pal_aspect = _flag(pal_aspect, "pal_aspect")
-        array = np.asarray(image)
-        if array.ndim == 2:
-            layout = "grey"
-            colour = np.repeat(array[:, :, None], 3, axis=2)
-        elif array.ndim == 3 and array.shape[2] in (1, 3, 4):
-            layout = {1: "grey1", 3: "rgb", 4: "rgba"}[array.shape[2]]
-            colour = np.repeat(array, 3, axis=2) if layout == "grey1" else array[:, :, :3]
-        else:
-            raise ValueError(f"expected an image of shape H×W, H×W×1, H×W×3 or H×W×4; got {array.shape}")
-        height, width = array.shape[:2]
-        if height == 0 or width == 0:
-            raise ValueError(f"image has no pixels: shape {array.shape}")
-        scale = _full_scale(array)
-        if scale == 1.0:
-            if not np.isfinite(colour).all():
-                raise ValueError("float image contains NaN or infinity")
-            colour = colour.astype(np.float32)
-
+        prepared = [_prepare(image) for image in images]
         if self.line_alignment:
-            colour = _align_lines(np.ascontiguousarray(colour), scale)
-        restored = self._restore_colour(colour, scale)  # float32 H×W×3 in [0, 1]
-
-        alpha = array[:, :, 3] if layout == "rgba" else None
-        if alpha is not None and scale == 1.0:
-            alpha = alpha.astype(np.float32)  # float results are float32, alpha included
-        if pal_aspect:
-            new_size = (pal_square_width(width), height)
-            # Cubic for the picture (sharp; its overshoot is clipped by the conversion
-            # below), linear for alpha (no ringing around hard mask edges).
-            restored = cv2.resize(restored, new_size, interpolation=cv2.INTER_CUBIC)
-            if alpha is not None:
-                alpha = cv2.resize(np.ascontiguousarray(alpha), new_size, interpolation=cv2.INTER_LINEAR)
-        if layout in ("grey", "grey1"):
-            restored = cv2.cvtColor(restored, cv2.COLOR_RGB2GRAY)
-            restored = restored if layout == "grey" else restored[:, :, None]
-        result = _from_unit(restored, array.dtype, scale)
-        if alpha is not None:
-            result = np.dstack([result, alpha])
-        return result
+            prepared = [dataclasses.replace(item, colour=_align_lines(np.ascontiguousarray(item.colour), item.scale))
+                        for item in prepared]
+        restored: list[np.ndarray] = []  # float32 H×W×3 in [0, 1], one per image
+        for run in _runs(prepared, self.pictures_per_call):
+            if len(run) > 1 and not self._tiles(run[0].colour):
+                restored += self._restore_whole([item.colour for item in run], run[0].scale)
+            else:
+                restored += [self._restore_colour(item.colour, item.scale) for item in run]
+        return [item.finish(colour, pal_aspect) for item, colour in zip(prepared, restored)]
 
     def restore_file(
         self,
@@ -287,19 +272,25 @@ class Restorer:
         return write_png(output_path, restored, alpha=alpha, sixteen_bit=sixteen_bit)
 
     # ------------------------------------------------------------------ engine
-    def _restore_colour(self, colour: np.ndarray, scale: float) -> np.ndarray:
-        """H×W×3 (uint8/uint16/float32) -> restored float32 H×W×3 in [0, 1]."""
+    def _tiles(self, colour: np.ndarray) -> bool:
+        """Whether an H×W×3 image is cut into tiles (a side, padded, longer than ``tile``)."""
         height, width = colour.shape[:2]
         padded_height = height + (-height % self.multiple)
         padded_width = width + (-width % self.multiple)
-        if not self.tile or (padded_height <= self.tile and padded_width <= self.tile):
-            return self._restore_whole(colour, scale)
-        return self._restore_tiled(colour, scale)
+        return bool(self.tile) and (padded_height > self.tile or padded_width > self.tile)
 
-    def _restore_whole(self, colour: np.ndarray, scale: float) -> np.ndarray:
-        batch, (height, width) = pad_to_multiple(_to_unit(colour, scale)[None], self.multiple)
-        output = self._runner(batch)[0, :height, :width]
-        return np.clip(output, 0.0, 1.0, out=output)
+    def _restore_colour(self, colour: np.ndarray, scale: float) -> np.ndarray:
+        """H×W×3 (uint8/uint16/float32) -> restored float32 H×W×3 in [0, 1]."""
+        if self._tiles(colour):
+            return self._restore_tiled(colour, scale)
+        return self._restore_whole([colour], scale)[0]
+
+    def _restore_whole(self, colours: list[np.ndarray], scale: float) -> list[np.ndarray]:
+        """Images of one size, run whole in one network call -> float32 H×W×3 in [0, 1] each."""
+        batch, (height, width) = pad_to_multiple(np.stack([_to_unit(colour, scale) for colour in colours]), self.multiple)
+        output = self._runner(batch)[:, :height, :width]
+        np.clip(output, 0.0, 1.0, out=output)
+        return list(output)
 
     def _restore_tiled(self, colour: np.ndarray, scale: float) -> np.ndarray:
         return restore_tiled(colour, lambda block: _to_unit(block, scale), self._runner,
@@ -309,6 +300,71 @@ class Restorer:
 # --------------------------------------------------------------------------- #
 # Helpers
 # --------------------------------------------------------------------------- #
+@dataclasses.dataclass(frozen=True)
+class _Prepared:
+    """An image taken apart for the network: its RGB (``colour``, the caller's dtype, or
+    float32 for float input), full-scale value and layout, and what `finish` needs."""
+
+    array: np.ndarray
+    layout: str  # "grey", "grey1", "rgb" or "rgba"
+    colour: np.ndarray
+    scale: float
+
+    def finish(self, restored: np.ndarray, pal_aspect: bool) -> np.ndarray:
+        """The restored float32 RGB back in the input's layout, dtype and (with ``pal_aspect``) square pixels."""
+        height, width = self.array.shape[:2]
+        alpha = self.array[:, :, 3] if self.layout == "rgba" else None
+        if alpha is not None and self.scale == 1.0:
+            alpha = alpha.astype(np.float32)  # float results are float32, alpha included
+        if pal_aspect:
+            new_size = (pal_square_width(width), height)
+            # Cubic for the picture (sharp; its overshoot is clipped by the conversion
+            # below), linear for alpha (no ringing around hard mask edges).
+            restored = cv2.resize(restored, new_size, interpolation=cv2.INTER_CUBIC)
+            if alpha is not None:
+                alpha = cv2.resize(np.ascontiguousarray(alpha), new_size, interpolation=cv2.INTER_LINEAR)
+        if self.layout in ("grey", "grey1"):
+            restored = cv2.cvtColor(restored, cv2.COLOR_RGB2GRAY)
+            restored = restored if self.layout == "grey" else restored[:, :, None]
+        result = _from_unit(restored, self.array.dtype, self.scale)
+        if alpha is not None:
+            result = np.dstack([result, alpha])
+        return result
+
+
+def _prepare(image) -> _Prepared:
+    """Check an image (see `Restorer.restore`) and take out its RGB."""
+    array = np.asarray(image)
+    if array.ndim == 2:
+        layout = "grey"
+        colour = np.repeat(array[:, :, None], 3, axis=2)
+    elif array.ndim == 3 and array.shape[2] in (1, 3, 4):
+        layout = {1: "grey1", 3: "rgb", 4: "rgba"}[array.shape[2]]
+        colour = np.repeat(array, 3, axis=2) if layout == "grey1" else array[:, :, :3]
+    else:
+        raise ValueError(f"expected an image of shape H×W, H×W×1, H×W×3 or H×W×4; got {array.shape}")
+    if array.shape[0] == 0 or array.shape[1] == 0:
+        raise ValueError(f"image has no pixels: shape {array.shape}")
+    scale = _full_scale(array)
+    if scale == 1.0:
+        if not np.isfinite(colour).all():
+            raise ValueError("float image contains NaN or infinity")
+        colour = colour.astype(np.float32)
+    return _Prepared(array, layout, colour, scale)
+
+
+def _runs(prepared: list[_Prepared], size: int) -> list[list[_Prepared]]:
+    """Neighbouring images of one shape and scale, in runs of at most ``size``."""
+    runs: list[list[_Prepared]] = []
+    for item in prepared:
+        last = runs[-1] if runs else None
+        if last and len(last) < size and last[0].colour.shape == item.colour.shape and last[0].colour.dtype == item.colour.dtype:
+            last.append(item)
+        else:
+            runs.append([item])
+    return runs
+
+
 def _flag(value: Any, name: str) -> bool:
     """A true/false option, strictly: a bool (numpy's too); anything else is a ValueError.
     (A string such as "false" or "no" is truthy: taking it as a bool would turn the option on.)"""

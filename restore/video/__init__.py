@@ -31,13 +31,14 @@ from restore.video.formats import (
     output_suffix,
     partial_path_for,
 )
-from restore.video.frames import FrameContext
+from restore.video.frames import Batched, FrameContext
 from restore.video.pipeline import restore_video, transform_video
 from restore.video.probe import VideoInfo, probe_video
 from restore.video.results import VideoError, VideoInterrupted, VideoReport
 from restore.video.writer import OutputFormat, VideoWriter
 
 __all__ = [
+    "Batched",
     "CODECS",
     "DEFAULT_CODEC",
     "VIDEO_SUFFIXES",

@@ -5,9 +5,10 @@ stages (`restore.video.stages`: reader, model, writer) and decides what becomes 
 output: the finished file, a playable ``<stem>.partial<suffix>`` after Ctrl-C or a
 failure, or nothing.
 
-demux → decode one frame → RGB → process → encode → mux, one frame at a time: memory
-is bounded by a few frames plus the codecs' own small buffers (decoder threads, encoder
-look-ahead), never the clip. Audio packets are copied untouched; other streams
+demux → decode one frame → RGB → process → encode → mux, one frame at a time (for a
+`Batched` function, the few frames already decoded): memory is bounded by a few frames
+plus the codecs' own small buffers (decoder threads, encoder look-ahead), never the
+clip. Audio packets are copied untouched; other streams
 (subtitles, data) are not carried. Progress shows as a bar in frames with the rate and
 the estimated time left (only on a terminal). Ctrl-C stops cleanly: the encoder is
 flushed and the file closed, so the frames done so far are a playable file kept as
@@ -35,7 +36,7 @@ from restore.video.formats import (
     container_format,
     partial_path_for,
 )
-from restore.video.frames import MODES, FrameContext, FrameFunction, ModelStage
+from restore.video.frames import MODES, Batched, FrameContext, FrameFunction, ModelStage
 from restore.video.probe import open_input, read_info
 from restore.video.reader import AudioPacket, Decoded, Layout, Reader
 from restore.video.results import (
@@ -93,7 +94,12 @@ def restore_video(
     if not callable(restore):
         # A ValueError, as for every other bad argument here (callers catch that one).
         raise ValueError(f"restorer must have a restore(rgb) method or be callable, got {type(restorer).__name__}")  # noqa: TRY004
-    if pal_aspect:
+    if hasattr(restorer, "restore_batch"):
+        # A Restorer runs a few pictures per network call where that is faster (bfloat16).
+        def restore_pictures(pictures: list[np.ndarray], frames: list[FrameContext]) -> list[np.ndarray]:
+            return restorer.restore_batch(pictures, pal_aspect=pal_aspect)
+        process = Batched(restore_pictures, getattr(restorer, "pictures_per_call", 1))
+    elif pal_aspect:
         def process(rgb: np.ndarray, frame: FrameContext) -> np.ndarray:
             return restorer.restore(rgb, pal_aspect=True)
     else:
@@ -123,7 +129,8 @@ def transform_video(
     """Run ``process(picture, frame)`` on every picture of a video and write ``output_path``:
     ``picture`` uint8 RGB H×W×3, ``frame`` its `FrameContext` (the input frame's index and
     time, and the field); it returns uint8 RGB, same H; same W unless ``pal_aspect``, then
-    ``round(W*768/720)``.
+    ``round(W*768/720)``. ``process`` may instead be a `restore.video.frames.Batched`
+    function, given several pictures per call.
 
     ``mode``: "frames" (whole frames), "fields" (each field, re-woven) or "bob" (each
     field as a full frame, double rate). ``field_order``: "auto" (from the stream, else
@@ -156,7 +163,7 @@ class _Job:
 
     input_path: Path
     output_path: Path
-    process: FrameFunction
+    process: FrameFunction | Batched
     mode: str
     field_order: str
     codec: str
@@ -169,7 +176,7 @@ class _Job:
     encoder: str = ""
 
     @classmethod
-    def checked(cls, input_path: Path, output_path: Path, process: FrameFunction, **options) -> _Job:
+    def checked(cls, input_path: Path, output_path: Path, process: FrameFunction | Batched, **options) -> _Job:
         """The job, or ValueError for a bad argument (before the input is opened)."""
         import av
 
@@ -235,7 +242,7 @@ class _Run:
         import av
 
         try:
-            Stages(self.reader.items, self._write).run(self._process, self._frame_done)
+            Stages(self.reader.items, self._write, self.model.frames_per_call).run(self._process, self._frame_done)
         except KeyboardInterrupt:
             return True, None
         except av.error.FFmpegError as error:
@@ -289,11 +296,13 @@ class _Run:
         )
 
     # ------------------------------------------------------------------ the stages' work
-    def _process(self, item: Decoded) -> _Restored:
-        """The model stage (this thread): one decoded frame through the frame function."""
+    def _process(self, items: list[Decoded]) -> list[_Restored]:
+        """The model stage (this thread): a few decoded frames through the frame function."""
         layout = self.reader.layout
-        frame = FrameContext(index=self.first_index + self.frames_in, time=self.reader.time_of(item.pts))
-        return _Restored(self.model(item.rgb, frame, layout.output_width, layout.top_field_first), item.pts)
+        frames = [(item.rgb, FrameContext(index=self.first_index + self.frames_in + offset, time=self.reader.time_of(item.pts)))
+                  for offset, item in enumerate(items)]
+        outputs = self.model(frames, layout.output_width, layout.top_field_first)
+        return [_Restored(pictures, item.pts) for pictures, item in zip(outputs, items)]
 
     def _frame_done(self) -> bool:
         """A frame went to the writer: count it; True when ``max_frames`` are done."""

@@ -48,17 +48,23 @@ class Stages:
     takes what the model stage passes on (writer thread): audio packets as they came,
     and for each frame what ``model(frame)`` returned."""
 
-    def __init__(self, read: Callable[[threading.Event], Iterable[Decoded | AudioPacket]], write: Callable[[Any], None]):
+    def __init__(self, read: Callable[[threading.Event], Iterable[Decoded | AudioPacket]], write: Callable[[Any], None],
+                 frames_per_call: int = 1):
         self.read = read
         self.write = write
-        self.decoded: queue.Queue = queue.Queue(maxsize=_QUEUE_FRAMES)
+        self.frames_per_call = frames_per_call
+        # Room for the frames of the next call and the audio packets between them (AAC
+        # has about two per PAL frame), so calls of several frames do form.
+        self.decoded: queue.Queue = queue.Queue(maxsize=_QUEUE_FRAMES + 3 * (frames_per_call - 1))
         self.restored: queue.Queue = queue.Queue(maxsize=_QUEUE_FRAMES)
         self.stop = threading.Event()
         self.writer_failure: BaseException | None = None
 
-    def run(self, model: Callable[[Decoded], Any], frame_done: Callable[[], bool]) -> None:
-        """Run ``model`` here on every decoded frame until the input ends, a stage fails or
-        ``frame_done()`` (called once a frame is handed to the writer) returns True."""
+    def run(self, model: Callable[[list[Decoded]], list[Any]], frame_done: Callable[[], bool]) -> None:
+        """Run ``model`` here on the decoded frames, up to ``frames_per_call`` at a time
+        (those already waiting: it never waits for a second one), until the input ends, a
+        stage fails or ``frame_done()`` (called once a frame is handed to the writer)
+        returns True. ``model(frames)`` returns one item for the writer per frame."""
         reader = threading.Thread(target=self._read_all, name="video-reader", daemon=True)
         writer = threading.Thread(target=self._write_all, name="video-writer", daemon=True)
         reader.start()
@@ -72,31 +78,53 @@ class Stages:
         if late_interrupt:
             raise KeyboardInterrupt
 
-    def _model_loop(self, model: Callable[[Decoded], Any], frame_done: Callable[[], bool]) -> None:
+    def _model_loop(self, model: Callable[[list[Decoded]], list[Any]], frame_done: Callable[[], bool]) -> None:
         while True:
-            item = self._next_decoded()
-            if item is _END:
-                return
-            if isinstance(item, AudioPacket):
-                _put(self.restored, item, self.stop)
-                continue
-            if not _put(self.restored, model(item), self.stop):
-                return  # the writer failed: its error is raised by `run`
-            if frame_done():
+            items, after = self._next_items(self.frames_per_call)
+            frames = [item for item in items if not isinstance(item, AudioPacket)]
+            results = iter(model(frames) if frames else [])
+            # Audio packets go to the writer where they came, between the frames.
+            for item in items:
+                if not _put(self.restored, item if isinstance(item, AudioPacket) else next(results), self.stop):
+                    return  # the writer failed: its error is raised by `run`
+                if not isinstance(item, AudioPacket) and frame_done():
+                    return
+            if isinstance(after, _Failure):
+                raise after.error  # the frames decoded before it are written first
+            if after is _END:
                 return
 
+    def _next_items(self, frames: int) -> tuple[list, object]:
+        """The reader's next items up to and including the ``frames``-th frame, without
+        waiting once there is one; then `_END` or a `_Failure` if one came right after
+        them (else None)."""
+        items: list = []
+        count = 0
+        while count < frames:
+            item = self._next_decoded() if count == 0 else self._waiting()
+            if item is None:
+                break
+            if item is _END or isinstance(item, _Failure):
+                return items, item
+            items.append(item)
+            count += not isinstance(item, AudioPacket)
+        return items, None
+
     def _next_decoded(self):
-        """The reader's next item; `_END` at the end, or when the writer has failed."""
+        """The reader's next item, waiting for it; `_END` when the writer has failed."""
         while True:
             try:
-                item = self.decoded.get(timeout=0.1)
+                return self.decoded.get(timeout=0.1)
             except queue.Empty:
                 if self.writer_failure is not None:
                     return _END
-                continue
-            if isinstance(item, _Failure):
-                raise item.error
-            return item
+
+    def _waiting(self):
+        """The reader's next item if one is waiting, else None."""
+        try:
+            return self.decoded.get_nowait()
+        except queue.Empty:
+            return None
 
     def _wind_down(self, reader: threading.Thread, writer: threading.Thread) -> bool:
         """Stop the reader, let the writer drain its queue, wait for both; True when Ctrl-C

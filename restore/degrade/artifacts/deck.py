@@ -227,10 +227,13 @@ class ColorBandParams:
 
 
 def _band_channel_loss(strength: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, float]:
-    """One or two RGB channels gone or attenuated; what shows instead has the kept ones."""
+    """One or two RGB channels gone or attenuated; what shows instead has the kept ones.
+    Half the time the lost channels are gone outright (at full strength, gain 0), the
+    archives' green and pink bars."""
     gains = np.ones(3)
     lost = rng.choice(3, size=int(rng.integers(1, 3)), replace=False)
-    gains[lost] = 1.0 - strength * rng.uniform(0.6, 1.0, lost.size)
+    loss = np.ones(lost.size) if rng.random() < 0.5 else rng.uniform(0.6, 1.0, lost.size)
+    gains[lost] = 1.0 - strength * loss
     colour = np.zeros(3)
     kept = np.setdiff1d(np.arange(3), lost)
     colour[kept] = rng.uniform(0.3, 0.9, kept.size)
