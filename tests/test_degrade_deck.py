@@ -115,6 +115,28 @@ def test_color_band_channel_loss_darkens_the_lost_channels(position, pal_frame):
         assert np.all(output[..., lost].astype(int) <= pal_frame[..., lost].astype(int) + 1)
 
 
+def test_color_band_channels_are_often_gone_outright(pal_frame):
+    # The archives' green and pink bars: at full strength, the lost channels of about half
+    # the bands are gone (gain 0), the rest attenuated; weaker bands never lose a channel
+    # outright.
+    settings = DegradeSettings(band_form="channel_loss")
+    gains = [np.asarray(drawn_params("color_band", 1.0, seed, pal_frame, settings).gains) for seed in range(40)]
+    gone = [bool((g[g < 1] == 0).all()) for g in gains]
+    assert 10 <= sum(gone) <= 30
+    assert all(g.min() > 0 for g, outright in zip(gains, gone) if not outright)
+    half = [np.asarray(drawn_params("color_band", 0.5, seed, pal_frame, settings).gains) for seed in range(40)]
+    assert min(g.min() for g in half) >= 0.5 - 1e-6
+    # Gone outright, the band shows nothing of those channels where the picture is kept.
+    seed = gone.index(True)
+    params = drawn_params("color_band", 1.0, seed, pal_frame, settings)
+    output = ARTIFACTS["color_band"](pal_frame, 1.0, np.random.default_rng(seed), settings)
+    lost = np.flatnonzero(np.asarray(params.gains) == 0)
+    top = round(params.top)  # full weight from the top to the feather's start (it falls inside the bottom edge)
+    inside = output[top : round(params.top + params.height) - round(params.feather)]
+    expected = 255 * np.asarray(params.colour)[lost] * (1 - params.visibility)
+    assert np.abs(inside[..., lost].reshape(-1, lost.size).mean(0) - expected).max() < 3
+
+
 @pytest.mark.parametrize("form", FORMS["line_offset_form"])
 def test_line_offsets_shift_only_a_block_of_lines_by_whole_pixels(form, pal_frame):
     settings = DegradeSettings(line_offset_form=form)
