@@ -70,6 +70,23 @@ def test_bands_family_is_a_colour_band_alone():
         assert 0 < changed_rows.size < 0.75 * clean.shape[0]
 
 
+def test_casts_family_is_a_white_balance_cast_about_black():
+    clean = data.coffee()
+    warm = 0
+    for seed in range(12):
+        settings = FAMILIES["casts"](np.random.default_rng(seed))
+        assert 0.5 <= settings.levels <= 1.0
+        gain, offset = np.asarray(settings.cast_gain), np.asarray(settings.cast_offset)
+        # Pivoting about black: black moves by the offset alone, whatever the gain
+        # (a proc-amp cast about mid-grey would move it by ½(1 - g) too).
+        assert np.all(np.abs(offset - 0.5 * (gain - 1) * 255) <= 20 + 1e-9)
+        warm += gain[0] > 1.04 and gain[2] < 0.98
+        only_cast = dataclasses.replace(settings, color_band=0.0, top_skew=0.0, compression=0.0)
+        shift = degrade(clean, only_cast, seed=seed).reshape(-1, 3).mean(0) - clean.reshape(-1, 3).mean(0)
+        assert np.abs(shift).max() > 3  # a visible cast over the whole frame
+    assert 3 <= warm <= 11
+
+
 @pytest.mark.parametrize(
     "families, message",
     [((("grain", 1.0),), "unknown damage families"), ((("clean", -1.0), ("wide", 1.0)), "weights"), ((("clean", 0.0),), "weights")],

@@ -46,7 +46,8 @@ class PairSettings:
     min_side: int = 64
     line_alignment_fraction: float = 0.5
     families: tuple[tuple[str, float], ...] = (
-        ("clean", 0.25), ("light", 0.08), ("reference", 0.12), ("archive", 0.15), ("bands", 0.2), ("wide", 0.2),
+        ("clean", 0.25), ("light", 0.08), ("reference", 0.12), ("archive", 0.13), ("bands", 0.17), ("casts", 0.1),
+        ("wide", 0.15),
     )
 
     def __post_init__(self):
@@ -157,6 +158,27 @@ def band_only_settings(rng: np.random.Generator) -> DegradeSettings:
     )
 
 
+def white_balance_settings(rng: np.random.Generator) -> DegradeSettings:
+    """A colour cast as a white balance makes it (per-channel gains about black, an
+    offset, lifted blacks), warm half the time, at 0.5-1 of its strength; with a colour
+    band half the time, a bent top a third of the time, light compression half the time.
+    (The simulator's own casts pivot about mid-grey, as a proc amp's do; a model that only
+    knows those leaves a white-balance cast as it is.)"""
+    gains = rng.uniform(0.85, 1.2, 3)
+    if rng.random() < 0.5:  # warm: the archives' red casts
+        gains[0], gains[2] = rng.uniform(1.05, 1.3), rng.uniform(0.8, 0.97)
+    offset = rng.uniform(-8, 20, 3)
+    # The same cast about the simulator's mid-grey pivot: g·x + o = g·(x - ½) + ½ + (o + ½(g - 1)).
+    cast_offset = offset + 0.5 * (gains - 1) * 255
+    return DegradeSettings(
+        levels=float(rng.uniform(0.5, 1.0)),
+        cast_gain=tuple(float(g) for g in gains), cast_offset=tuple(float(o) for o in cast_offset),
+        color_band=float(rng.uniform(0.3, 1.0)) if rng.random() < 0.5 else 0.0,
+        top_skew=float(rng.uniform(0.3, 1.0)) if rng.random() < 1 / 3 else 0.0,
+        compression=float(rng.uniform(0.1, 0.5)) if rng.random() < 0.5 else 0.0,
+    )
+
+
 # Families of training damage, by name (see PairSettings.families for how often).
 FAMILIES = {
     "clean": lambda rng: PRESETS["clean"],
@@ -164,6 +186,7 @@ FAMILIES = {
     "reference": reference_like_settings,
     "archive": archive_like_settings,
     "bands": band_only_settings,
+    "casts": white_balance_settings,
     "wide": random_settings,
 }
 
