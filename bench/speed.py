@@ -9,7 +9,8 @@ milliseconds per frame for the shipped generator (bundled ``checkpoints/``; an u
 "lean" generator of the same architecture if none is bundled yet, which runs at the same
 speed) and for pix2pix's own generator (64 base filters, 7 levels; untrained, as only its
 speed matters), and their ratio. Then the time and peak resident memory of restoring a
-4000×3000 image with tiling. Targets on a 2-core CPU: shipped ≤ 100 ms per frame and at
+4000×3000 image with tiling, and the whole file path of a 720×576 PNG (read, restore,
+PNG write) with each part's time. Targets on a 2-core CPU: shipped ≤ 100 ms per frame and at
 least 5× faster than the seed-size model; as shipped (``--precision auto``) at least 12×.
 
 Every precision this CPU has the units for (float32, bfloat16, int8; see
@@ -33,6 +34,7 @@ import os
 import resource
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -47,6 +49,7 @@ from restore.engine.model import GENERATOR_CONFIGS, GeneratorConfig, build_gener
 from restore.engine.precision import available_precisions
 from restore.engine.restorer import Restorer, load_restorer
 from restore.engine.weights import BUNDLED_FOLDER, WEIGHTS_NAME
+from restore.images import read_image, write_png
 
 FRAME_HEIGHT, FRAME_WIDTH = 576, 768
 LARGE_HEIGHT, LARGE_WIDTH = 3000, 4000
@@ -203,6 +206,29 @@ def quality_deltas(args, restorers: dict[str, Restorer], milliseconds: dict[str,
         print(f"recorded in {path}")
 
 
+def time_file_path(shipped: Restorer, runs: int) -> dict[str, float]:
+    """Median milliseconds of `Restorer.restore_file` on a 720×576 PNG (the whole file
+    path: read, restore, PNG write), and of each part alone."""
+    frame = degrade(test_picture(FRAME_HEIGHT, 720, seed=2), PRESETS["default"], seed=4)
+    with tempfile.TemporaryDirectory() as folder:
+        source, output = Path(folder) / "frame.png", Path(folder) / "restored.png"
+        write_png(source, frame)
+        parts = {
+            "file": lambda: shipped.restore_file(source, output),
+            "read": lambda: read_image(source),
+            "restore": lambda: shipped.restore(frame),
+            "write": lambda: write_png(output, frame),
+        }
+        parts["file"]()  # warm-up (traces the network for this size)
+        times: dict[str, list[float]] = {name: [] for name in parts}
+        for _ in range(runs):
+            for name, part in parts.items():
+                start = time.perf_counter()
+                part()
+                times[name].append(1000 * (time.perf_counter() - start))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def main() -> int:
     args = parse_args()
     source, shipped_name = model_source(args.model)
@@ -229,6 +255,9 @@ def main() -> int:
         auto = restorers["auto"]
         print(f"\n{LARGE_WIDTH}×{LARGE_HEIGHT} image, tiled (tile {auto.tile}, overlap {auto.overlap}, "
               f"batch {auto.batch_size}): {large_seconds:.2f} s, peak resident memory {large_rss:.2f} GiB")
+    file_ms = time_file_path(restorers["auto"], args.runs)
+    print(f"\n720×576 PNG file to restored PNG (restore_file, as shipped): {file_ms['file']:.1f} ms; "
+          f"alone: read {file_ms['read']:.1f}, restore {file_ms['restore']:.1f}, PNG write {file_ms['write']:.1f} ms")
     shipped = {name: restorer for name, restorer in restorers.items() if name not in ("seed", "auto") and not name.startswith("candidate")}
     quality_deltas(args, shipped, milliseconds)
     return 0
