@@ -45,6 +45,7 @@ import numpy as np
 
 from bench import precision_quality
 from restore import PRESETS, degrade
+from restore.batch import restore_files, restore_one
 from restore.engine.model import GENERATOR_CONFIGS, GeneratorConfig, build_generator, generator_config_from
 from restore.engine.precision import available_precisions
 from restore.engine.restorer import Restorer, load_restorer
@@ -206,26 +207,32 @@ def quality_deltas(args, restorers: dict[str, Restorer], milliseconds: dict[str,
         print(f"recorded in {path}")
 
 
-def time_file_path(shipped: Restorer, runs: int) -> dict[str, float]:
+def time_file_path(shipped: Restorer, runs: int, collection: int = 8) -> dict[str, float]:
     """Median milliseconds of `Restorer.restore_file` on a 720×576 PNG (the whole file
-    path: read, restore, PNG write), and of each part alone."""
+    path: read, restore, PNG write), of each part alone, and per file of a collection of
+    ``collection`` such files one after the other (`restore_one`) and overlapped as the
+    command line runs them (`restore_files`)."""
     frame = degrade(test_picture(FRAME_HEIGHT, 720, seed=2), PRESETS["default"], seed=4)
     with tempfile.TemporaryDirectory() as folder:
         source, output = Path(folder) / "frame.png", Path(folder) / "restored.png"
         write_png(source, frame)
+        jobs = [(source, Path(folder) / f"restored{index}.png") for index in range(collection)]
         parts = {
             "file": lambda: shipped.restore_file(source, output),
             "read": lambda: read_image(source),
             "restore": lambda: shipped.restore(frame),
             "write": lambda: write_png(output, frame),
+            "one_by_one": lambda: [restore_one(shipped, path, out) for path, out in jobs],
+            "overlapped": lambda: list(restore_files(shipped, jobs)),
         }
         parts["file"]()  # warm-up (traces the network for this size)
         times: dict[str, list[float]] = {name: [] for name in parts}
-        for _ in range(runs):
+        for _ in range(max(3, runs // 3)):
             for name, part in parts.items():
                 start = time.perf_counter()
                 part()
-                times[name].append(1000 * (time.perf_counter() - start))
+                per_file = collection if name in ("one_by_one", "overlapped") else 1
+                times[name].append(1000 * (time.perf_counter() - start) / per_file)
     return {name: statistics.median(values) for name, values in times.items()}
 
 
@@ -257,7 +264,9 @@ def main() -> int:
               f"batch {auto.batch_size}): {large_seconds:.2f} s, peak resident memory {large_rss:.2f} GiB")
     file_ms = time_file_path(restorers["auto"], args.runs)
     print(f"\n720×576 PNG file to restored PNG (restore_file, as shipped): {file_ms['file']:.1f} ms; "
-          f"alone: read {file_ms['read']:.1f}, restore {file_ms['restore']:.1f}, PNG write {file_ms['write']:.1f} ms")
+          f"alone: read {file_ms['read']:.1f}, restore {file_ms['restore']:.1f}, PNG write {file_ms['write']:.1f} ms; "
+          f"a collection, per file: one by one {file_ms['one_by_one']:.1f} ms, overlapped as the CLI runs it "
+          f"{file_ms['overlapped']:.1f} ms ({file_ms['one_by_one'] / file_ms['overlapped']:.2f}×)")
     shipped = {name: restorer for name, restorer in restorers.items() if name not in ("seed", "auto") and not name.startswith("candidate")}
     quality_deltas(args, shipped, milliseconds)
     return 0

@@ -33,7 +33,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from restore.batch import restore_one
+from restore.batch import restore_files
 from restore.cli import video as video_cli
 from restore.cli.outputs import LINE_ALIGNMENT, SKIP, WRITE, plan_output, worker_options
 from restore.cli.quiet import quiet_tensorflow, tensorflow_startup_filtered
@@ -283,16 +283,18 @@ def _load(args):
 
 
 def _restore_all(restorer, jobs, args, report) -> tuple[int, int, bool]:
-    """Restore every job; returns (restored, failed, interrupted). Ctrl-C stops after the
-    image being restored is dropped (outputs are written whole or not at all)."""
+    """Restore every job (`restore.batch.restore_files`: reading and writing overlap the
+    network); returns (restored, failed, interrupted). On Ctrl-C the image being restored
+    is dropped and the one being written finished (outputs are written whole or not at all)."""
     from tqdm import tqdm
 
     restored = failed = 0
+    outcomes = restore_files(restorer, jobs, pal_aspect=args.pal_aspect, max_pixels=args.max_pixels)
     # disable=None: a bar only when stderr is a terminal, so logs and pipes stay clean.
-    with tqdm(jobs, desc="restoring", unit="image", disable=None, file=sys.stderr, dynamic_ncols=True) as progress:
+    with tqdm(outcomes, total=len(jobs), desc="restoring", unit="image", disable=None, file=sys.stderr,
+              dynamic_ncols=True) as progress:
         try:
-            for path, output in progress:
-                outcome = restore_one(restorer, path, output, pal_aspect=args.pal_aspect, max_pixels=args.max_pixels)
+            for outcome in progress:
                 restored, failed = _count(outcome, report, restored, failed)
         except KeyboardInterrupt:
             return restored, failed, True

@@ -41,6 +41,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from restore.deep_colour import reduce_16_to_8
 from restore.engine.model import GeneratorConfig, pad_to_multiple
 from restore.engine.precision import (
     AUTO,
@@ -54,7 +55,7 @@ from restore.engine.precision import (
 )
 from restore.engine.tiling import restore_tiled
 from restore.engine.weights import load_generator, resolve_model
-from restore.images import MAX_PIXELS, read_image, write_png
+from restore.images import MAX_PIXELS, LoadedImage, read_image, write_png
 from restore.pal import shift_lines
 from restore.pal import square_pixel_width as pal_square_width
 
@@ -259,7 +260,12 @@ class Restorer:
         PNG is written to a temporary name and renamed. Raises `restore.images.ImageError`
         for an unusable input and OSError when the output cannot be written.
         """
-        loaded = read_image(input_path, max_pixels=max_pixels)
+        return self.write_restored(output_path, self.restore_loaded(read_image(input_path, max_pixels=max_pixels),
+                                                                     pal_aspect=pal_aspect))
+
+    def restore_loaded(self, loaded: LoadedImage, *, pal_aspect: bool = False) -> LoadedImage:
+        """The restoring part of `restore_file`: a read image -> the restored one (a grey
+        picture stays grey, alpha and 16 bits are kept), for `write_restored`."""
         colour = loaded.rgb16 if loaded.rgb16 is not None else loaded.rgb
         grey = bool((colour[:, :, 0] == colour[:, :, 1]).all() and (colour[:, :, 1] == colour[:, :, 2]).all())
         restored = self.restore(colour[:, :, 0] if grey else colour, pal_aspect=pal_aspect)
@@ -268,8 +274,14 @@ class Restorer:
         alpha = loaded.alpha
         if alpha is not None and pal_aspect:
             alpha = cv2.resize(alpha, (restored.shape[1], restored.shape[0]), interpolation=cv2.INTER_LINEAR)
-        sixteen_bit = restored if restored.dtype == np.uint16 else None
-        return write_png(output_path, restored, alpha=alpha, sixteen_bit=sixteen_bit)
+        if restored.dtype == np.uint16:
+            return dataclasses.replace(loaded, rgb=reduce_16_to_8(restored), alpha=alpha, rgb16=restored)
+        return dataclasses.replace(loaded, rgb=restored, alpha=alpha, rgb16=None)
+
+    @staticmethod
+    def write_restored(output_path: str | os.PathLike, restored: LoadedImage) -> Path:
+        """The writing part of `restore_file`: the PNG, atomically; OSError when it cannot be written."""
+        return write_png(output_path, restored.rgb, alpha=restored.alpha, sixteen_bit=restored.rgb16)
 
     # ------------------------------------------------------------------ engine
     def _tiles(self, colour: np.ndarray) -> bool:
