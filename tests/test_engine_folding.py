@@ -41,6 +41,7 @@ FOLDABLE_CONFIGS = {
     "tiny": TINY,
     "context-no-head": dataclasses.replace(TINY, global_context=True, row_context=True, head_filters=0),
     "fast": dataclasses.replace(TINY, decoder_reduce=True, head="pixel_shuffle", row_context=True),
+    "global-colour": dataclasses.replace(TINY, global_colour=True, global_context=True),
     "plain-with-dropout": dataclasses.replace(TINY, residual=False, dropout_levels=1, head_filters=0),
 }
 

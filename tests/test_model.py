@@ -17,7 +17,8 @@ TINY = GENERATOR_CONFIGS["tiny"]
 
 def _zero_initialised(name: str) -> bool:
     """The layers built with zero weights, so that the generator starts as the identity."""
-    return name in ("to_rgb", "global_context_scale", "global_context_shift") or (name.startswith("row_context") and name.endswith("_conv2"))
+    return name in ("to_rgb", "global_context_scale", "global_context_shift", "global_colour_map") or (
+        name.startswith("row_context") and name.endswith("_conv2"))
 
 
 def _randomised(config: GeneratorConfig, seed: int = 0):
@@ -36,6 +37,7 @@ def _randomised(config: GeneratorConfig, seed: int = 0):
 @pytest.mark.parametrize("context", [
     {"global_context": True}, {"row_context": True}, {"global_context": True, "row_context": True},
     {"decoder_reduce": True}, {"head": "pixel_shuffle"}, {"head": "pixel_shuffle", "decoder_reduce": True, "row_context": True},
+    {"global_colour": True}, {"global_colour": True, "global_context": True, "row_context": True},
 ])
 @pytest.mark.parametrize("size", [(64, 96), (40, 56)])
 def test_context_generators_start_as_the_identity(context, size):
@@ -113,3 +115,21 @@ def test_the_fast_config_is_the_context_one_with_both_speed_options():
 def test_an_unknown_head_is_refused():
     with pytest.raises(ValueError, match="head must be one of"):
         GeneratorConfig(head="bilinear")
+
+
+def test_the_global_colour_map_is_one_map_for_the_whole_frame():
+    config = dataclasses.replace(TINY, global_colour=True)
+    generator = build_generator(config)
+    colour_map = generator.get_layer("global_colour_map")
+    kernel, bias = colour_map.get_weights()
+    # A red cast and lifted blacks: R' = 1.1·R + 0.05, G and B kept (the U-Net's own
+    # correction is still zero, so the map alone acts).
+    bias[0] = 0.1  # the matrix's R->R entry, added to the identity
+    bias[9] = 0.05
+    colour_map.set_weights([kernel, bias])
+    image = np.random.default_rng(3).random((1, 64, 64, 3), dtype=np.float32)
+    expected = image.copy()
+    expected[..., 0] = 1.1 * image[..., 0] + 0.05
+    np.testing.assert_allclose(generator(image).numpy(), expected, atol=1e-5)
+    # Learned, it depends on the whole frame: a change in one corner moves every pixel.
+    assert _far_change_reaches(config, (slice(0, 16), slice(0, 32)), (slice(48, 64), slice(224, 256)))

@@ -81,7 +81,8 @@ def check_compatible(source: GeneratorConfig, target: GeneratorConfig) -> None:
         if getattr(source, field) != getattr(target, field):
             raise ValueError(f"cannot slim: {field} differs ({getattr(source, field)!r} -> {getattr(target, field)!r})")
     # The channel layouts below follow the plain U-Net only.
-    unsupported = {"global_context": False, "row_context": False, "decoder_reduce": False, "head": "transposed"}
+    unsupported = {"global_context": False, "row_context": False, "global_colour": False, "decoder_reduce": False,
+                   "head": "transposed"}
     for config in (source, target):
         options = sorted(field for field, plain in unsupported.items() if getattr(config, field) != plain)
         if options:

@@ -44,7 +44,11 @@ class GeneratorConfig:
     ``global_context`` modulates the bottleneck by features pooled over the whole image
     (casts and levels are frame-wide);
     ``row_context`` adds features pooled along each line at the coarse levels (colour
-    bands, tears and skews are line-wide). Both start as the identity.
+    bands, tears and skews are line-wide). ``global_colour`` adds a frame-wide colour
+    map (a 3×3 matrix and an offset, from the bottleneck and the input's own colour
+    statistics) applied to the input before the residual: casts, white balance and
+    lifted blacks are such maps, and a local correction learns them poorly. All three
+    start as the identity.
 
     Two options trade a little capacity for speed (see ``bench/speed.py --candidate``):
     ``decoder_reduce`` narrows each decoder level's concatenated features back to the
@@ -64,6 +68,7 @@ class GeneratorConfig:
     head_filters: int = 8
     global_context: bool = False
     row_context: bool = False
+    global_colour: bool = False
     decoder_reduce: bool = False
     head: str = "transposed"
 
@@ -188,6 +193,25 @@ def row_context_block(x, name: str):
     return x + rows  # N×H×W×F (broadcast along W)
 
 
+def global_colour_block(x, inputs, name: str):
+    """A colour map of the whole frame: the bottleneck's mean and maximum per channel and
+    the input's mean, brightest and darkest colour (of an 8×-smaller copy, so single
+    pixels do not count) -> a small dense layer -> a 3×3 matrix and an offset, applied to
+    every pixel of ``inputs`` (N×H×W×3 in [0, 1]). Zero-initialised: starts as the
+    identity. The map is float32 under a mixed policy, like the residual it feeds."""
+    features = layers.Concatenate(name=f"{name}_features")([
+        layers.GlobalAveragePooling2D(name=f"{name}_mean")(x), layers.GlobalMaxPooling2D(name=f"{name}_max")(x)])  # N×2F
+    small = layers.AveragePooling2D(8, padding="same", name=f"{name}_small", dtype="float32")(inputs)  # N×H/8×W/8×3
+    colours = [keras.ops.mean(small, axis=(1, 2)), keras.ops.max(small, axis=(1, 2)), keras.ops.min(small, axis=(1, 2))]
+    statistics = layers.Concatenate(name=f"{name}_statistics", dtype="float32")(colours)  # N×9
+    hidden = layers.Dense(32, activation="relu", name=f"{name}_dense")(
+        layers.Concatenate(name=f"{name}_input")([features, statistics]))  # N×32
+    map_ = layers.Dense(12, kernel_initializer="zeros", name=f"{name}_map", dtype="float32")(hidden)  # N×12
+    matrix = keras.ops.reshape(map_[:, :9], (-1, 3, 3)) + keras.ops.eye(3)  # N×3×3, identity at the start
+    offset = map_[:, None, None, 9:]  # N×1×1×3
+    return keras.ops.einsum("nhwc,ncd->nhwd", inputs, matrix) + offset  # N×H×W×3
+
+
 def transposed_head(x, signed, head_filters: int, initializer: str):
     """Decoded features at 1/2 resolution -> the full-resolution N×H×W×3 output: a 4×4
     transposed conv to ``head_filters`` features, which see the input pixels beside them
@@ -229,6 +253,9 @@ GENERATOR_CONFIGS: dict[str, GeneratorConfig] = {
     "tiny": GeneratorConfig(base_filters=4, depth=3, max_filters=16, bottleneck_blocks=1, head_filters=4),
     # The lean generator with frame-wide and line-wide context (the generalisation model).
     "context": GeneratorConfig(global_context=True, row_context=True),
+    # The context generator with a frame-wide colour map of the input (casts, white balance,
+    # lifted blacks); from the context model's weights it starts as that model exactly.
+    "context_colour": GeneratorConfig(global_context=True, row_context=True, global_colour=True),
     # The context generator made cheaper where a frame's time goes (the README's Benchmarks).
     "context_fast": GeneratorConfig(global_context=True, row_context=True, decoder_reduce=True, head="pixel_shuffle", head_filters=0),
 }
@@ -272,6 +299,8 @@ def build_generator(config: GeneratorConfig = GeneratorConfig(), name: str = "ge
         x = global_context_block(x, name="global_context")  # N×H/2^depth×W/2^depth×F
     if config.row_context:
         x = row_context_block(x, name="row_context_bottleneck")
+    # The frame-wide colour map of the input, for the residual below (N×H×W×3).
+    base = global_colour_block(x, inputs, name="global_colour") if config.global_colour else inputs
 
     for step, level in enumerate(reversed(range(config.depth - 1))):
         dropout = config.dropout_rate if step < config.dropout_levels else 0.0
@@ -291,7 +320,7 @@ def build_generator(config: GeneratorConfig = GeneratorConfig(), name: str = "ge
     # GPU): the input passes through the residual add at full precision.
     if config.residual:
         correction = layers.Rescaling(0.5, name="correction_scale", dtype="float32")(x)
-        outputs = layers.Add(name="residual", dtype="float32")([inputs, correction])
+        outputs = layers.Add(name="residual", dtype="float32")([base, correction])
     else:
         unit = layers.Activation("tanh", name="tanh", dtype="float32")(x)
         outputs = layers.Rescaling(0.5, offset=0.5, name="to_unit", dtype="float32")(unit)
