@@ -46,8 +46,8 @@ class PairSettings:
     min_side: int = 64
     line_alignment_fraction: float = 0.5
     families: tuple[tuple[str, float], ...] = (
-        ("clean", 0.25), ("light", 0.08), ("reference", 0.12), ("archive", 0.1), ("bands", 0.17), ("casts", 0.18),
-        ("wide", 0.1),
+        ("clean", 0.25), ("light", 0.08), ("reference", 0.12), ("archive", 0.12), ("bands", 0.2), ("casts", 0.05),
+        ("wide", 0.18),
     )
 
     def __post_init__(self):
