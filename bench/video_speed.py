@@ -168,27 +168,32 @@ def main() -> int:
                     reports.setdefault((mode, restorer.pictures_per_call), []).append(report)
         restorer.pictures_per_call = shipped_count
 
-        print(f"{'':<8} {'pictures':>8} {'':>13} {'':>8} {'':>6}   busy share of the wall time   restorer alone")
-        print(f"{'mode':<8} {'per call':>8} {'frames in/out':>13} {'seconds':>8} {'fps':>6}   {'decode':>6} {'model':>6} "
-              f"{'encode':>6}   {'fps':>6} {'pipeline/alone':>14}")
-        results = {}
-        for (mode, count), runs in reports.items():
-            report = sorted(runs, key=lambda run: run.frames_per_second)[len(runs) // 2]  # the median run
-            total = report.seconds
-            shares = [100 * part / total for part in (report.decode_seconds, report.model_seconds, report.encode_seconds)]
-            if count == shipped_count:
-                results[mode] = report.frames_per_second
-            print(f"{mode:<8} {count:>8} {report.frames_in:>6}/{report.frames_out:<6} {total:>8.2f} "
-                  f"{report.frames_per_second:>6.2f}   " + " ".join(f"{share:>5.1f}%" for share in shares)
-                  + f"   {alone_fps[mode]:>6.2f} {report.frames_per_second / alone_fps[mode]:>13.0%}")
-        print()
-        print("fps = input frames per second of wall clock (25 fps is real time for PAL). Stages overlap,")
-        print("so their busy shares can add up to more than 100%.")
-        for mode in ("frames", "fields"):
-            if mode in results:
-                verdict = "meets" if results[mode] >= TARGET_FPS else "misses"
-                print(f"{mode}, as shipped: {results[mode]:.2f} fps, {verdict} the target of {TARGET_FPS:g} fps on this machine.")
+        print_table(reports, alone_fps, shipped_count)
     return 0
+
+
+def print_table(reports: dict[tuple[str, int], list], alone_fps: dict[str, float], shipped_count: int) -> None:
+    """One row per mode and pictures per call (its median run), then the verdicts as shipped."""
+    print(f"{'':<8} {'pictures':>8} {'':>13} {'':>8} {'':>6}   busy share of the wall time   restorer alone")
+    print(f"{'mode':<8} {'per call':>8} {'frames in/out':>13} {'seconds':>8} {'fps':>6}   {'decode':>6} {'model':>6} "
+          f"{'encode':>6}   {'fps':>6} {'pipeline/alone':>14}")
+    results = {}
+    for (mode, count), runs in reports.items():
+        report = sorted(runs, key=lambda run: run.frames_per_second)[len(runs) // 2]  # the median run
+        total = report.seconds
+        shares = [100 * part / total for part in (report.decode_seconds, report.model_seconds, report.encode_seconds)]
+        if count == shipped_count:
+            results[mode] = report.frames_per_second
+        print(f"{mode:<8} {count:>8} {report.frames_in:>6}/{report.frames_out:<6} {total:>8.2f} "
+              f"{report.frames_per_second:>6.2f}   " + " ".join(f"{share:>5.1f}%" for share in shares)
+              + f"   {alone_fps[mode]:>6.2f} {report.frames_per_second / alone_fps[mode]:>13.0%}")
+    print()
+    print("fps = input frames per second of wall clock (25 fps is real time for PAL). Stages overlap,")
+    print("so their busy shares can add up to more than 100%.")
+    for mode in ("frames", "fields"):
+        if mode in results:
+            verdict = "meets" if results[mode] >= TARGET_FPS else "misses"
+            print(f"{mode}, as shipped: {results[mode]:.2f} fps, {verdict} the target of {TARGET_FPS:g} fps on this machine.")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The restoration engine: numpy image in, restored numpy image out.
 
 `Restorer` owns everything between a decoded image and the generator: colour handling
-(grey, RGB, RGBA, 8/16-bit, float), optional line alignment (time-base correction),
+(grey, RGB, RGBA, 8/16-bit, float; `restore.engine.pictures`), optional line alignment (time-base correction),
 padding to the network's multiple, tiling with overlap and smooth blending, batching,
 and the optional PAL anamorphic-to-square-pixel resize. `load_restorer` resolves a
 model source (`restore.engine.weights`) and builds a `Restorer` once; callers keep it.
@@ -43,6 +43,7 @@ import numpy as np
 
 from restore.deep_colour import reduce_16_to_8
 from restore.engine.model import GeneratorConfig, pad_to_multiple
+from restore.engine.pictures import prepare, same_size_runs, to_unit
 from restore.engine.precision import (
     AUTO,
     PICTURES_PER_CALL,
@@ -74,11 +75,9 @@ DEFAULT_OVERLAP = 64
 # fast there, and the least memory).
 DEFAULT_BATCH_SIZE = None
 
-# Full-scale value of each supported integer dtype; float images are already in [0, 1].
 # The frame ``auto`` times the precisions on when the restorer does not tile: PAL, square pixels.
 _TIMING_FRAME = (576, 768)
 
-_FULL_SCALE = {np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
 
 
 def load_restorer(
@@ -234,12 +233,12 @@ class Restorer:
         at a time (`restore.engine.precision.PICTURES_PER_CALL`: under bfloat16 two
         frames in one call take less time than two calls); the results are the same."""
         pal_aspect = _flag(pal_aspect, "pal_aspect")
-        prepared = [_prepare(image) for image in images]
+        prepared = [prepare(image) for image in images]
         if self.line_alignment:
             prepared = [dataclasses.replace(item, colour=_align_lines(np.ascontiguousarray(item.colour), item.scale))
                         for item in prepared]
         restored: list[np.ndarray] = []  # float32 H×W×3 in [0, 1], one per image
-        for run in _runs(prepared, self.pictures_per_call):
+        for run in same_size_runs(prepared, self.pictures_per_call):
             if len(run) > 1 and not self._tiles(run[0].colour):
                 restored += self._restore_whole([item.colour for item in run], run[0].scale)
             else:
@@ -299,84 +298,19 @@ class Restorer:
 
     def _restore_whole(self, colours: list[np.ndarray], scale: float) -> list[np.ndarray]:
         """Images of one size, run whole in one network call -> float32 H×W×3 in [0, 1] each."""
-        batch, (height, width) = pad_to_multiple(np.stack([_to_unit(colour, scale) for colour in colours]), self.multiple)
+        batch, (height, width) = pad_to_multiple(np.stack([to_unit(colour, scale) for colour in colours]), self.multiple)
         output = self._runner(batch)[:, :height, :width]
         np.clip(output, 0.0, 1.0, out=output)
         return list(output)
 
     def _restore_tiled(self, colour: np.ndarray, scale: float) -> np.ndarray:
-        return restore_tiled(colour, lambda block: _to_unit(block, scale), self._runner,
+        return restore_tiled(colour, lambda block: to_unit(block, scale), self._runner,
                              tile=self.tile, overlap=self.overlap, multiple=self.multiple, batch_size=self.batch_size)
 
 
 # --------------------------------------------------------------------------- #
 # Helpers
 # --------------------------------------------------------------------------- #
-@dataclasses.dataclass(frozen=True)
-class _Prepared:
-    """An image taken apart for the network: its RGB (``colour``, the caller's dtype, or
-    float32 for float input), full-scale value and layout, and what `finish` needs."""
-
-    array: np.ndarray
-    layout: str  # "grey", "grey1", "rgb" or "rgba"
-    colour: np.ndarray
-    scale: float
-
-    def finish(self, restored: np.ndarray, pal_aspect: bool) -> np.ndarray:
-        """The restored float32 RGB back in the input's layout, dtype and (with ``pal_aspect``) square pixels."""
-        height, width = self.array.shape[:2]
-        alpha = self.array[:, :, 3] if self.layout == "rgba" else None
-        if alpha is not None and self.scale == 1.0:
-            alpha = alpha.astype(np.float32)  # float results are float32, alpha included
-        if pal_aspect:
-            new_size = (pal_square_width(width), height)
-            # Cubic for the picture (sharp; its overshoot is clipped by the conversion
-            # below), linear for alpha (no ringing around hard mask edges).
-            restored = cv2.resize(restored, new_size, interpolation=cv2.INTER_CUBIC)
-            if alpha is not None:
-                alpha = cv2.resize(np.ascontiguousarray(alpha), new_size, interpolation=cv2.INTER_LINEAR)
-        if self.layout in ("grey", "grey1"):
-            restored = cv2.cvtColor(restored, cv2.COLOR_RGB2GRAY)
-            restored = restored if self.layout == "grey" else restored[:, :, None]
-        result = _from_unit(restored, self.array.dtype, self.scale)
-        if alpha is not None:
-            result = np.dstack([result, alpha])
-        return result
-
-
-def _prepare(image) -> _Prepared:
-    """Check an image (see `Restorer.restore`) and take out its RGB."""
-    array = np.asarray(image)
-    if array.ndim == 2:
-        layout = "grey"
-        colour = np.repeat(array[:, :, None], 3, axis=2)
-    elif array.ndim == 3 and array.shape[2] in (1, 3, 4):
-        layout = {1: "grey1", 3: "rgb", 4: "rgba"}[array.shape[2]]
-        colour = np.repeat(array, 3, axis=2) if layout == "grey1" else array[:, :, :3]
-    else:
-        raise ValueError(f"expected an image of shape H×W, H×W×1, H×W×3 or H×W×4; got {array.shape}")
-    if array.shape[0] == 0 or array.shape[1] == 0:
-        raise ValueError(f"image has no pixels: shape {array.shape}")
-    scale = _full_scale(array)
-    if scale == 1.0:
-        if not np.isfinite(colour).all():
-            raise ValueError("float image contains NaN or infinity")
-        colour = colour.astype(np.float32)
-    return _Prepared(array, layout, colour, scale)
-
-
-def _runs(prepared: list[_Prepared], size: int) -> list[list[_Prepared]]:
-    """Neighbouring images of one shape and scale, in runs of at most ``size``."""
-    runs: list[list[_Prepared]] = []
-    for item in prepared:
-        last = runs[-1] if runs else None
-        if last and len(last) < size and last[0].colour.shape == item.colour.shape and last[0].colour.dtype == item.colour.dtype:
-            last.append(item)
-        else:
-            runs.append([item])
-    return runs
-
-
 def _flag(value: Any, name: str) -> bool:
     """A true/false option, strictly: a bool (numpy's too); anything else is a ValueError.
     (A string such as "false" or "no" is truthy: taking it as a bool would turn the option on.)"""
@@ -391,38 +325,6 @@ def _check_tile(tile: int | None, multiple: int) -> int | None:
     if not isinstance(tile, (int, np.integer)) or isinstance(tile, bool) or tile < multiple or tile % multiple:
         raise ValueError(f"tile must be a positive multiple of {multiple} (the model's 2**depth), or 0 for no tiling; got {tile!r}")
     return int(tile)
-
-
-def _full_scale(array: np.ndarray) -> float:
-    if array.dtype in _FULL_SCALE:
-        return _FULL_SCALE[array.dtype]
-    if array.dtype.kind == "f":
-        return 1.0
-    raise ValueError(f"unsupported image dtype {array.dtype}: use uint8, uint16 or float in [0, 1]")
-
-
-def _to_unit(block: np.ndarray, scale: float) -> np.ndarray:
-    """Integer or float block -> float32 in [0, 1] (a new array)."""
-    unit = block.astype(np.float32)
-    if scale != 1.0:
-        unit *= np.float32(1.0 / scale)
-    else:
-        np.clip(unit, 0.0, 1.0, out=unit)
-    return unit
-
-
-def _from_unit(unit: np.ndarray, dtype: np.dtype, scale: float) -> np.ndarray:
-    """float32 in [0, 1] -> the caller's dtype (rounded for integers, float32 for floats).
-
-    Works in place on ``unit`` (which the caller gives up): for a 4000×3000 image each
-    float temporary would cost another 144 MB.
-    """
-    np.clip(unit, 0.0, 1.0, out=unit)
-    if scale == 1.0:
-        return np.ascontiguousarray(unit)
-    unit *= np.float32(scale)
-    np.rint(unit, out=unit)
-    return unit.astype(dtype)
 
 
 def _align_lines(colour: np.ndarray, scale: float) -> np.ndarray:
