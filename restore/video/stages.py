@@ -46,7 +46,8 @@ class Stages:
     """One run of the three stages. ``read(stop)`` yields `Decoded` frames and
     `AudioPacket`s (reader thread; it should end soon once ``stop`` is set); ``write(item)``
     takes what the model stage passes on (writer thread): audio packets as they came,
-    and for each frame what ``model(frame)`` returned."""
+    and for each frame what ``model(frames)`` returned for it. ``frames_per_call``: how
+    many decoded frames the model stage takes at once."""
 
     def __init__(self, read: Callable[[threading.Event], Iterable[Decoded | AudioPacket]], write: Callable[[Any], None],
                  frames_per_call: int = 1):
