@@ -230,8 +230,8 @@ class Restorer:
     def restore_batch(self, images, pal_aspect: bool = False) -> list[np.ndarray]:
         """Restore several images, as `restore` does each one. Neighbours of the same size
         and dtype that run whole go through the network together, ``pictures_per_call``
-        at a time (`restore.engine.precision.PICTURES_PER_CALL`: under bfloat16 two
-        frames in one call take less time than two calls); the results are the same."""
+        at a time (`restore.engine.precision.PICTURES_PER_CALL`: several small frames in
+        one call take less time than one call each); the results are the same."""
         pal_aspect = _flag(pal_aspect, "pal_aspect")
         prepared = [prepare(image) for image in images]
         if self.line_alignment:
@@ -239,10 +239,10 @@ class Restorer:
                         for item in prepared]
         restored: list[np.ndarray] = []  # float32 H×W×3 in [0, 1], one per image
         for run in same_size_runs(prepared, self.pictures_per_call):
-            if len(run) > 1 and not self._tiles(run[0].colour):
-                restored += self._restore_whole([item.colour for item in run], run[0].scale)
+            if self._tiles(run[0].colour):
+                restored += [self._restore_tiled(item.colour, item.scale) for item in run]
             else:
-                restored += [self._restore_colour(item.colour, item.scale) for item in run]
+                restored += self._restore_whole([item.colour for item in run], run[0].scale)
         return [item.finish(colour, pal_aspect) for item, colour in zip(prepared, restored)]
 
     def restore_file(
@@ -289,12 +289,6 @@ class Restorer:
         padded_height = height + (-height % self.multiple)
         padded_width = width + (-width % self.multiple)
         return bool(self.tile) and (padded_height > self.tile or padded_width > self.tile)
-
-    def _restore_colour(self, colour: np.ndarray, scale: float) -> np.ndarray:
-        """H×W×3 (uint8/uint16/float32) -> restored float32 H×W×3 in [0, 1]."""
-        if self._tiles(colour):
-            return self._restore_tiled(colour, scale)
-        return self._restore_whole([colour], scale)[0]
 
     def _restore_whole(self, colours: list[np.ndarray], scale: float) -> list[np.ndarray]:
         """Images of one size, run whole in one network call -> float32 H×W×3 in [0, 1] each."""

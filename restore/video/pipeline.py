@@ -95,7 +95,7 @@ def restore_video(
         # A ValueError, as for every other bad argument here (callers catch that one).
         raise ValueError(f"restorer must have a restore(rgb) method or be callable, got {type(restorer).__name__}")  # noqa: TRY004
     if hasattr(restorer, "restore_batch"):
-        # A Restorer runs a few pictures per network call where that is faster (bfloat16).
+        # A Restorer runs a few pictures per network call where that is faster (PICTURES_PER_CALL).
         def restore_pictures(pictures: list[np.ndarray], frames: list[FrameContext]) -> list[np.ndarray]:
             return restorer.restore_batch(pictures, pal_aspect=pal_aspect)
         process = Batched(restore_pictures, getattr(restorer, "pictures_per_call", 1))
