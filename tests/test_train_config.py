@@ -27,6 +27,9 @@ pytest_plugins = ("train_fixtures",)  # the fixture photos
         {"checkpoint_every": 0},
         {"bank_size": 0},
         {"mixed_precision": "sometimes"},
+        {"families": "grain=1"},
+        {"families": "clean=-1,bands=1"},
+        {"families": "clean"},
     ],
 )
 def test_train_config_rejects_bad_values(overrides, tmp_path):
@@ -39,6 +42,14 @@ def test_unknown_generator_config_is_a_value_error(generator, tmp_path):
     config = TrainConfig(data=str(tmp_path), out=str(tmp_path / "out"), generator=generator)
     with pytest.raises(ValueError):
         config.generator_config()
+
+
+def test_families_default_to_the_pair_settings_mix_or_follow_the_option():
+    from train.pairs import PairSettings
+
+    assert TrainConfig(data=".", out=".").pair_settings() == PairSettings()
+    chosen = TrainConfig(data=".", out=".", families="clean=1,bands=3").pair_settings()
+    assert chosen.families == (("clean", 1.0), ("bands", 3.0))
 
 
 def test_generator_config_accepts_names_and_json(tmp_path):

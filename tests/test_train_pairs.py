@@ -1,6 +1,7 @@
 """train.pairs: the training pairs. Unreadable files yield no pair, each damage family draws
 valid, varied settings (clean pairs are identical, light ones lightly damaged), bad family
-weights are refused, and the pair bank's top crops come from the top of the picture."""
+weights are refused (also in their command-line form), the pair bank draws with the mix it
+is given, and its top crops come from the top of the picture."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from skimage import data
 from train_helpers import BAD_FILES, TRAIN_PHOTOS
 
 from restore import DegradeSettings, degrade, psnr
-from train.pairs import FAMILIES, PairSettings, list_images, make_pair
+from train.pairs import FAMILIES, PairSettings, list_images, make_pair, parse_families
 
 pytest_plugins = ("train_fixtures",)  # the fixture photos
 
@@ -94,6 +95,28 @@ def test_casts_family_is_a_white_balance_cast_about_black():
 def test_bad_pair_families_raise(families, message):
     with pytest.raises(ValueError, match=message):
         PairSettings(families=families)
+
+
+def test_families_are_read_from_the_command_line_form():
+    assert parse_families(" clean=0.25, bands=2,wide=1e-1 ") == (("clean", 0.25), ("bands", 2.0), ("wide", 0.1))
+
+
+@pytest.mark.parametrize("text, message", [("clean", "'clean' is not NAME=WEIGHT"), ("bands=lots", "'bands=lots' is not"), (" , ", "at least one")])
+def test_malformed_families_name_the_bad_item(text, message):
+    with pytest.raises(ValueError, match=message):
+        parse_families(text)
+
+
+def test_the_bank_draws_pairs_with_its_settings(photos):
+    from train.pairs import PairBank
+
+    train_dir, _ = photos
+    only_clean = PairSettings(families=(("clean", 1.0),), line_alignment_fraction=0.0)
+    with PairBank([train_dir / name for name in TRAIN_PHOTOS], size=3, settings=only_clean) as bank:
+        bank.wait_until_ready(timeout=120)
+        pairs = list(bank.pairs)
+    assert len(pairs) == 3
+    assert all(np.array_equal(degraded, clean) for degraded, clean in pairs)  # the mix reached the workers
 
 
 # --------------------------------------------------------------------------- #

@@ -79,7 +79,7 @@ def trained(photos, tmp_path_factory) -> tuple[Path, _Records]:
     resume, but its folder is new, so it starts from scratch (with a warning)."""
     out = tmp_path_factory.mktemp("run") / "model"
     with _train_log() as log:
-        assert train(_tiny(photos, out, resume=True)) == out
+        assert train(_tiny(photos, out, resume=True, families="clean=1,wide=2")) == out
     return out, log
 
 
@@ -101,12 +101,14 @@ def test_train_writes_model_folder_despite_bad_files(trained):
     made = [m for m in log.messages() if "unreadable files skipped" in m]
     assert made, log.messages()
     assert config["training"]["images"] == len(TRAIN_PHOTOS) + len(BAD_FILES)
+    assert config["training"]["pair_families"] == {"clean": 1.0, "wide": 2.0}  # the mix it was given
     validation = config["validation"]
     assert validation["images"] == 2 and validation["step"] == 4
     for name in ("psnr", "ssim", "input_psnr", "input_ssim"):
         assert math.isfinite(validation[name]), name
     card = (out / CARD_NAME).read_text()
     assert "Steps: 4" in card and "| restored |" in card
+    assert "Damage mix (share of pairs per family): clean 33%, wide 67%" in card
 
 
 def test_exported_folder_restores_odd_size_image(trained):

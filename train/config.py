@@ -52,6 +52,8 @@ class TrainConfig:
     workers: int = option(lambda: max(1, (os.cpu_count() or 2) // 2), "processes degrading pairs (default: half the cores)")
     seed: int = option(0, "random seed")
     resume: bool = option(False, "continue from the last checkpoint in --out")
+    families: str | None = option(None, "how often each damage family is drawn, as NAME=WEIGHT,... over train.pairs.FAMILIES "
+                                        "(default: train.pairs.PairSettings' mix)")
     init_from: str | None = option(None, "start the generator from an exported model (a folder or hf://owner/name): every layer "
                                          "whose name and shapes match is copied, so a changed architecture fine-tunes from it")
     push_to_hub: str | None = option(None, "upload the output folder to this Hugging Face Hub model repo (OWNER/NAME) when done")
@@ -70,6 +72,14 @@ class TrainConfig:
         for name in ("mixed_precision", "xla"):
             if getattr(self, name) not in AUTO_ON_OFF:
                 raise ValueError(f"{name} must be auto, on or off")
+        if self.families is not None:
+            self.pair_settings()  # a bad mix fails here, before any training
+
+    def pair_settings(self):
+        """The `train.pairs.PairSettings` this run draws its pairs with."""
+        from train.pairs import PairSettings, parse_families
+
+        return PairSettings() if self.families is None else PairSettings(families=parse_families(self.families))
 
     def generator_config(self):
         from restore.engine.model import generator_config_from  # Keras loads here, not at --help

@@ -63,6 +63,7 @@ def model_card(config: dict[str, Any]) -> str:
         f"- Steps: {training.get('steps', 'unknown')}, batch {training.get('batch', '?')}, crop {training.get('crop', '?')} px",
         f"- Wall time: {training.get('seconds', 0) / 60:.1f} min on {training.get('device', 'unknown')}",
         f"- Data: {training.get('data', 'unknown')} ({training.get('images', '?')} images)",
+        f"- Damage mix (share of pairs per family): {_shares(training.get('pair_families'))}",
         f"- Losses: L1 ×{training.get('l1_weight')}, SSIM ×{training.get('ssim_weight')}, GAN ×{training.get('gan_weight') if training.get('gan') else 'off'}",
         "",
         "## Validation",
@@ -92,6 +93,13 @@ def model_card(config: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _shares(families: dict[str, float] | None) -> str:
+    if not families:
+        return "unknown"
+    total = sum(families.values())
+    return ", ".join(f"{name} {weight / total:.0%}" for name, weight in families.items())
 
 
 def push_to_hub(folder: Path, repo_id: str, private: bool = False) -> str:

@@ -58,6 +58,22 @@ class PairSettings:
             raise ValueError(f"family weights must be >= 0 with a positive sum, got {self.families}")
 
 
+def parse_families(text: str) -> tuple[tuple[str, float], ...]:
+    """``"clean=0.25,bands=0.2"`` as `PairSettings.families`; `ValueError` naming the bad item."""
+    families = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, equals, weight = item.partition("=")
+        try:
+            families.append((name.strip(), float(weight)))
+        except ValueError:
+            raise ValueError(f"families: {item!r} is not NAME=WEIGHT (known names: {', '.join(FAMILIES)})") from None
+        if not equals:
+            raise ValueError(f"families: {item!r} is not NAME=WEIGHT (known names: {', '.join(FAMILIES)})")
+    if not families:
+        raise ValueError("families: give at least one NAME=WEIGHT")
+    return tuple(families)
+
+
 def list_images(folder: Path) -> list[Path]:
     """Image files directly in ``folder`` (sorted); `ValueError` if there are none."""
     folder = Path(folder)
@@ -191,9 +207,9 @@ FAMILIES = {
 }
 
 
-def _make_pair_job(job: tuple[str, int]):
-    path, seed = job
-    return make_pair(Path(path), seed)
+def _make_pair_job(job: tuple[str, int, PairSettings]):
+    path, seed, settings = job
+    return make_pair(Path(path), seed, settings)
 
 
 # Share of crops taken from the top of the picture: the tape's worst damage sits there
@@ -211,13 +227,14 @@ class PairBank:
     """
 
     def __init__(self, paths: list[Path], size: int = 96, workers: int = 1, seed: int = 0, refresh_per_batch: float = 2.0,
-                 top_crop_fraction: float = TOP_CROP_FRACTION):
+                 top_crop_fraction: float = TOP_CROP_FRACTION, settings: PairSettings | None = None):
         if not paths:
             raise ValueError("PairBank needs at least one image")
         self.paths = [str(p) for p in paths]
         self.size = size
         self.workers = max(1, workers)
         self.seed = seed
+        self.settings = PairSettings() if settings is None else settings
         self.pairs: list[tuple[np.ndarray, np.ndarray]] = []
         self.made = 0
         self.skipped = 0
@@ -239,7 +256,7 @@ class PairBank:
         while not self._stop.is_set():
             if not self._permits.acquire(timeout=0.5):
                 continue
-            yield self.paths[rng.integers(len(self.paths))], int(rng.integers(2**62))
+            yield self.paths[rng.integers(len(self.paths))], int(rng.integers(2**62)), self.settings
 
     def start(self) -> "PairBank":
         # "spawn": TensorFlow in the parent is not fork-safe.

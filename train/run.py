@@ -34,7 +34,7 @@ from restore.figures import image_grid
 from restore.metrics import psnr, ssim
 from train.config import TrainConfig
 from train.export import export_model, model_card, push_to_hub
-from train.pairs import PairBank, PairSettings, list_images, validation_pairs
+from train.pairs import PairBank, list_images, validation_pairs
 from train.pix2pix import Pix2Pix
 
 log = logging.getLogger("train")
@@ -209,7 +209,8 @@ def train(config: TrainConfig, command: str | None = None) -> Path:
     callbacks = [Checkpointing(manager), validation, keras.callbacks.TensorBoard(log_dir=str(out / "logs"), update_freq=50)]
 
     # Workers stream pairs; each replica's batch is drawn in one Python call.
-    with PairBank(train_paths, size=config.bank_size, workers=config.workers, seed=config.seed + initial_epoch) as bank:
+    with PairBank(train_paths, size=config.bank_size, workers=config.workers, seed=config.seed + initial_epoch,
+                  settings=config.pair_settings()) as bank:
         bank.wait_until_ready(minimum=min(config.bank_size, 16))
         dataset = make_dataset(bank, config.batch, config.crop, config.seed + initial_epoch)
         if initial_epoch < epochs:
@@ -294,7 +295,7 @@ def _exporter(config: TrainConfig, command: str | None, generator: keras.Model, 
             "seconds": previous_seconds + time.time() - started,
             "device": description,
             "images": images,
-            "pair_families": dict(PairSettings().families),  # how often each damage family was drawn
+            "pair_families": dict(config.pair_settings().families),  # how often each damage family was drawn
         }
         exported = {
             "generator": config.generator_config().to_dict(),
