@@ -30,6 +30,8 @@ pytest_plugins = ("train_fixtures",)  # the fixture photos
         {"families": "grain=1"},
         {"families": "clean=-1,bands=1"},
         {"families": "clean"},
+        {"ema": 1.0},
+        {"ema": -0.1},
     ],
 )
 def test_train_config_rejects_bad_values(overrides, tmp_path):

@@ -28,7 +28,7 @@ from restore.engine.restorer import Restorer
 from restore.engine.weights import load_generator, resolve_model
 from train.config import TrainConfig
 from train.export import CARD_NAME, push_to_hub
-from train.run import Validation, initialise_from, train
+from train.run import Validation, build_pix2pix, checkpoint_has_averages, initialise_from, train, weight_averages
 
 pytest_plugins = ("train_fixtures",)  # the fixture photos
 
@@ -255,3 +255,46 @@ def test_validation_scores_the_generator_as_it_is_now():
     to_rgb.set_weights([kernel, bias - 0.1])  # a darker output: what a training step might do
     after, _ = validation.evaluate()
     assert after["psnr"] > before["psnr"] + 1.0
+
+
+# --------------------------------------------------------------------------- #
+# The moving average of the weights (--ema)
+# --------------------------------------------------------------------------- #
+def _generator_weights(model) -> list[np.ndarray]:
+    return [variable.numpy() for variable in model.generator.trainable_variables]
+
+
+@pytest.mark.parametrize("ema", [0.9, 0.0])
+def test_the_export_holds_the_averaged_weights_and_training_keeps_the_raw_ones(ema, tmp_path):
+    config = TrainConfig(data=".", out=str(tmp_path), generator="tiny", ema=ema, mixed_precision="off", xla="off")
+    model = build_pix2pix(config, 1e-3, mixed=False, xla=False)
+    model.generator_optimizer.build(model.generator.trainable_variables)
+    raw = _generator_weights(model)
+    for average, variable in zip(weight_averages(model.generator_optimizer) or (), model.generator.trainable_variables):
+        average.assign(variable + 0.5)  # an average apart from the weights
+    exported = []
+    validation = Validation([], None, tmp_path, lambda step, figures: exported.append(_generator_weights(model)), None)
+    validation.set_model(model)
+    validation.on_epoch_end(0)
+    (seen,) = exported
+    shift = 0.5 if ema else 0.0
+    assert all(np.allclose(s, r + shift) for s, r in zip(seen, raw))
+    assert all(np.array_equal(after, r) for after, r in zip(_generator_weights(model), raw))
+
+
+def test_a_run_from_before_ema_resumes_without_averages(photos, tmp_path):
+    out = tmp_path / "model"
+    train(_tiny(photos, out, ema=0.0))
+    assert not checkpoint_has_averages(str(out / "checkpoints" / "ckpt-4"))
+    with _train_log() as log:
+        train(_tiny(photos, out, steps=6, resume=True, ema=0.99))
+    assert any("holds no weight averages" in m for m in log.messages(logging.WARNING)), log.messages()
+    assert any(re.search(r"resumed from .*ckpt-4 at step 4\b", m) for m in log.messages())
+    config = assert_model_folder(out, steps=6)
+    assert config["training"]["ema"] == 0.0
+    assert not checkpoint_has_averages(str(out / "checkpoints" / "ckpt-6"))
+
+
+def test_checkpoints_of_a_run_with_ema_keep_the_averages(trained):
+    out, _ = trained  # the default --ema
+    assert checkpoint_has_averages(str(out / "checkpoints" / "ckpt-4"))

@@ -46,6 +46,8 @@ class TrainConfig:
     gan: bool = option(False, "add the PatchGAN adversarial loss (pix2pix); --no-gan: supervised losses only")
     gan_weight: float = option(1.0, "weight of the adversarial loss")
     discriminator_learning_rate: float = option(2e-4, "discriminator learning rate", flag="--d-lr")
+    ema: float = option(0.999, "momentum of the moving average of the generator's weights that validation scores and the "
+                               "export holds (0 turns it off: the raw weights)")
     checkpoint_every: int = option(250, "steps between checkpoints and validations")
     validation_images: int = option(24, "validation images used", flag="--val-images")
     bank_size: int = option(96, "degraded pairs kept in memory", flag="--bank")
@@ -67,6 +69,8 @@ class TrainConfig:
         for name in ("steps", "batch", "crop", "checkpoint_every", "bank_size", "workers"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not 0.0 <= self.ema < 1.0:
+            raise ValueError(f"ema must be in [0, 1), got {self.ema}")
         if self.crop % 8:
             raise ValueError(f"crop must be a multiple of 8, got {self.crop}")
         for name in ("mixed_precision", "xla"):

@@ -9,6 +9,7 @@ it uses `tf.distribute.MirroredStrategy`, and on a cluster (``TF_CONFIG`` set)
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import json
@@ -73,10 +74,48 @@ def learning_rate_schedule(config: TrainConfig, total_steps: int) -> keras.optim
     )
 
 
+def weight_averages(optimizer) -> list | None:
+    """The moving averages an optimiser keeps of the weights it trains (Adam's ``use_ema``)."""
+    inner = getattr(optimizer, "inner_optimizer", optimizer)  # under a LossScaleOptimizer
+    return getattr(inner, "_model_variables_moving_average", None) if getattr(inner, "use_ema", False) else None
+
+
+@contextlib.contextmanager
+def averaged_weights(generator: keras.Model, optimizer):
+    """The generator holds the moving average of its weights for the duration: what validation
+    scores and the export writes, as BasicSR exports ``net_g_ema``. The raw weights, which
+    training goes on from and checkpoints keep, come back after. (Batch-normalisation
+    statistics are not weights: they stay as training left them.)"""
+    averages = weight_averages(optimizer)
+    if not averages:
+        yield
+        return
+    variables = generator.trainable_variables
+    raw = [variable.numpy() for variable in variables]
+    for variable, average in zip(variables, averages, strict=True):
+        variable.assign(average)
+    try:
+        yield
+    finally:
+        for variable, value in zip(variables, raw):
+            variable.assign(value)
+
+
+def checkpoint_has_averages(path: str) -> bool:
+    """Whether a checkpoint's generator optimiser kept weight averages: Adam keeps two slots per
+    weight, three with ``use_ema``. (Its slots are saved by position, so a checkpoint without
+    averages cannot be restored into an optimiser that has them.)"""
+    names = [name for name, _ in tf.train.list_variables(path) if name.startswith("generator_optimizer/")]
+    weights = sum("/_trainable_variables/" in name for name in names)
+    slots = sum("/_variables/" in name for name in names)
+    return slots >= 3 * weights > 0
+
+
 class Validation(keras.callbacks.Callback):
     """After every checkpoint interval: PSNR/SSIM of restored and of degraded input on
     fixed validation pairs, a PNG grid (degraded | restored | clean), TensorBoard
-    scalars and images, and an export of the current generator.
+    scalars and images, and an export of the current generator, all with the moving average
+    of its weights when the run keeps one (``--ema``).
 
     ``make_restorer`` makes a `Restorer` of the live generator. A new one is made for every
     evaluation, because a Restorer reads (and folds) the weights when it is made."""
@@ -104,6 +143,10 @@ class Validation(keras.callbacks.Callback):
         return figures, grid
 
     def on_epoch_end(self, epoch, logs=None):
+        with averaged_weights(self.model.generator, self.model.generator_optimizer):
+            self._validate_and_export(logs)
+
+    def _validate_and_export(self, logs) -> None:
         step = int(self.model.generator_optimizer.iterations.numpy())
         if self.pairs:
             figures, grid = self.evaluate()
@@ -159,7 +202,8 @@ def build_pix2pix(config: TrainConfig, learning_rate, *, mixed: bool, xla: bool)
     """
     generator = build_generator(config.generator_config())
     discriminator = build_discriminator(DiscriminatorConfig()) if config.gan else None
-    generator_optimizer = keras.optimizers.Adam(learning_rate, beta_1=0.9 if not config.gan else 0.5)
+    generator_optimizer = keras.optimizers.Adam(learning_rate, beta_1=0.9 if not config.gan else 0.5,
+                                                use_ema=config.ema > 0, ema_momentum=config.ema or 0.99)
     discriminator_optimizer = keras.optimizers.Adam(config.discriminator_learning_rate, beta_1=0.5) if config.gan else None
     if mixed:
         generator_optimizer = keras.optimizers.LossScaleOptimizer(generator_optimizer)
@@ -176,6 +220,7 @@ def build_pix2pix(config: TrainConfig, learning_rate, *, mixed: bool, xla: bool)
 
 def train(config: TrainConfig, command: str | None = None) -> Path:
     """Train, checkpoint, validate and export; returns the output folder."""
+    config = _averaging_as_the_checkpoint(config)
     out = Path(config.out)
     out.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(config.seed)
@@ -264,6 +309,15 @@ def _checkpoint_manager(model: Pix2Pix, out: Path) -> tf.train.CheckpointManager
     if model.discriminator_optimizer is not None:
         optimizers["discriminator_optimizer"] = model.discriminator_optimizer
     return tf.train.CheckpointManager(tf.train.Checkpoint(model=model, **optimizers), out / "checkpoints", max_to_keep=2)
+
+
+def _averaging_as_the_checkpoint(config: TrainConfig) -> TrainConfig:
+    """A resumed run keeps weight averages only if its checkpoint has them."""
+    latest = tf.train.latest_checkpoint(str(Path(config.out) / "checkpoints")) if config.resume and config.ema else None
+    if latest and not checkpoint_has_averages(latest):
+        log.warning("--resume: %s holds no weight averages (a run from before --ema); it goes on without them (--ema 0)", latest)
+        return dataclasses.replace(config, ema=0.0)
+    return config
 
 
 def _resume(config: TrainConfig, model: Pix2Pix, manager: tf.train.CheckpointManager) -> int:
