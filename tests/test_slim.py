@@ -1,4 +1,5 @@
-"""train.slim: cutting a trained generator down to a narrower one to fine-tune from."""
+"""train.slim: cutting a trained generator down to a narrower one to fine-tune from, the plain
+U-Net and the one with frame- and line-wide context (the shipped layout)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,12 @@ from train.slim import check_compatible, conv_layouts, group_sizes, norm_layer, 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 WIDE = GeneratorConfig(base_filters=8, depth=3, max_filters=16, bottleneck_blocks=1, head_filters=6)  # 8, 16, 16
 NARROW = dataclasses.replace(WIDE, base_filters=6, head_filters=4)  # 6, 12, 16: the deepest level keeps 16
+# With the frame- and line-wide context blocks (the shipped `context` layout): depth 4, so a
+# decoder level (2) has line context.
+WIDE_CONTEXT = GeneratorConfig(base_filters=4, depth=4, max_filters=16, bottleneck_blocks=1, head_filters=6,
+                               global_context=True, row_context=True)  # 4, 8, 16, 16
+NARROW_CONTEXT = dataclasses.replace(WIDE_CONTEXT, base_filters=3, head_filters=4)  # 3, 6, 12, 16
+PAIRS = pytest.mark.parametrize("wide_config, narrow_config", [(WIDE, NARROW), (WIDE_CONTEXT, NARROW_CONTEXT)], ids=["plain", "context"])
 
 
 def _randomised(config: GeneratorConfig, seed: int = 0):
@@ -33,7 +40,16 @@ def _randomised(config: GeneratorConfig, seed: int = 0):
 def _kill_channels(model, config: GeneratorConfig, dead: dict[str, list[int]]) -> None:
     """Make the listed channels of each group output exactly zero: gamma and beta 0 where a
     norm follows the conv, kernel and bias 0 where none does."""
+    sizes = group_sizes(config)
     for layout in conv_layouts(config):
+        if layout.adds_to:  # a line-context block adds to the concatenated groups: not to dead ones
+            starts = np.cumsum([0] + [sizes[group] for group in layout.adds_to])
+            columns = [start + channel for group, start in zip(layout.adds_to, starts) for channel in dead.get(group, [])]
+            layer = model.get_layer(layout.name)
+            kernel, bias = layer.get_weights()
+            kernel[..., columns], bias[columns] = 0, 0
+            layer.set_weights([kernel, bias])
+            continue
         if layout.output not in dead or layout.name.startswith("bottleneck"):
             continue
         channels = dead[layout.output]
@@ -53,39 +69,43 @@ def _kill_channels(model, config: GeneratorConfig, dead: dict[str, list[int]]) -
             layer.set_weights([kernel, bias])
 
 
-def test_removing_only_dead_channels_keeps_the_output():
-    wide, narrow = group_sizes(WIDE), group_sizes(NARROW)
+@PAIRS
+def test_removing_only_dead_channels_keeps_the_output(wide_config, narrow_config):
+    wide, narrow = group_sizes(wide_config), group_sizes(narrow_config)
     rng = np.random.default_rng(1)
     dead = {group: sorted(rng.choice(size, size - narrow[group], replace=False).tolist())
             for group, size in wide.items() if size != narrow[group]}
-    assert set(dead) == {"down0", "down1", "up0", "up1", "head"}
-    source = _randomised(WIDE)
-    _kill_channels(source, WIDE, dead)
-    images = rng.random((2, 32, 40, 3)).astype(np.float32)
+    expected_groups = {"down0", "down1", "up0", "up1", "head"} | ({"down2", "up2", "row2"} if wide_config.row_context else set())
+    assert set(dead) == expected_groups
+    source = _randomised(wide_config)
+    _kill_channels(source, wide_config, dead)
+    images = rng.random((2, 32, 48, 3)).astype(np.float32)
     expected = source(images, training=False).numpy()
 
-    slimmed = slim_generator(source, WIDE, NARROW)
+    slimmed = slim_generator(source, wide_config, narrow_config)
 
     assert slimmed.count_params() < source.count_params()
-    assert slimmed.count_params() == build_generator(NARROW).count_params()
+    assert slimmed.count_params() == build_generator(narrow_config).count_params()
     np.testing.assert_allclose(slimmed(images, training=False).numpy(), expected, atol=2e-5)
     # The output is not trivially constant: the check above compares real corrections.
     assert np.abs(expected - images).mean() > 0.01
 
 
-def test_slimming_live_channels_changes_the_output_but_keeps_the_shape():
-    source = _randomised(WIDE, seed=3)
-    images = np.random.default_rng(2).random((1, 24, 48, 3)).astype(np.float32)
-    slimmed = slim_generator(source, WIDE, NARROW)
+@PAIRS
+def test_slimming_live_channels_changes_the_output_but_keeps_the_shape(wide_config, narrow_config):
+    source = _randomised(wide_config, seed=3)
+    images = np.random.default_rng(2).random((1, 32, 48, 3)).astype(np.float32)
+    slimmed = slim_generator(source, wide_config, narrow_config)
     output = slimmed(images, training=False).numpy()
     assert output.shape == images.shape and np.isfinite(output).all()
     assert not np.allclose(output, source(images, training=False).numpy(), atol=1e-3)
 
 
-def test_same_architecture_is_a_copy():
-    source = _randomised(WIDE, seed=4)
+@pytest.mark.parametrize("config", [WIDE, WIDE_CONTEXT], ids=["plain", "context"])
+def test_same_architecture_is_a_copy(config):
+    source = _randomised(config, seed=4)
     images = np.random.default_rng(5).random((1, 32, 32, 3)).astype(np.float32)
-    copy = slim_generator(source, WIDE, WIDE)
+    copy = slim_generator(source, config, config)
     np.testing.assert_allclose(copy(images, training=False).numpy(), source(images, training=False).numpy(), atol=1e-6)
 
 
@@ -98,7 +118,9 @@ def test_same_architecture_is_a_copy():
         (dataclasses.replace(WIDE, head_filters=12), "would grow: ['head']"),
         (dataclasses.replace(WIDE, normalization="group"), "normalization differs"),
         (dataclasses.replace(WIDE, head="pixel_shuffle"), "with head"),
-        (dataclasses.replace(WIDE, decoder_reduce=True, row_context=True), "with decoder_reduce, row_context"),
+        (dataclasses.replace(WIDE, decoder_reduce=True, head="pixel_shuffle"), "with decoder_reduce, head"),
+        (dataclasses.replace(WIDE, row_context=True), "row_context differs"),
+        (dataclasses.replace(WIDE, global_context=True), "global_context differs"),
     ],
 )
 def test_incompatible_targets_are_value_errors(target, message):

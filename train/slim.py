@@ -15,8 +15,11 @@ is removed everywhere it is read. A channel whose gain is zero contributes nothi
 removing only such channels leaves the output unchanged (what the tests check). With
 GroupNorm the groups are re-formed from the kept channels, so only the fine-tune restores them.
 
-Both architectures must share depth, normalisation, residual form and bottleneck, and the
-deepest level (which the bottleneck blocks also use) must keep its width.
+Both architectures must share depth, normalisation, residual form, bottleneck and context
+blocks, and the deepest level (which the bottleneck and frame-wide context blocks also use)
+must keep its width, so those blocks are copied whole. A decoder level's line-wide context
+(``row_context``) reads the level's concatenated channels, keeps its hidden channels by the
+same score, and writes back to the kept concatenated channels.
 """
 
 from __future__ import annotations
@@ -29,19 +32,29 @@ from typing import Any
 
 import numpy as np
 
-from restore.engine.model import GENERATOR_CONFIGS, GeneratorConfig, build_generator, generator_config_from, normalization_after
+from restore.engine.model import (
+    GENERATOR_CONFIGS,
+    ROW_CONTEXT_FROM_LEVEL,
+    GeneratorConfig,
+    build_generator,
+    generator_config_from,
+    normalization_after,
+)
 
 RGB = "rgb"  # the 3 picture channels: never cut
 
 
 @dataclasses.dataclass(frozen=True)
 class ConvLayout:
-    """One convolution: the channel groups it reads (concatenated, in order) and writes."""
+    """One convolution: the channel groups it reads (concatenated, in order) and writes. A
+    line-context block's last conv writes back to the concatenated groups it was given
+    (``adds_to``) instead of a group of its own."""
 
     name: str
     inputs: tuple[str, ...]
     output: str
     transposed: bool
+    adds_to: tuple[str, ...] = ()
 
 
 def conv_layouts(config: GeneratorConfig) -> list[ConvLayout]:
@@ -59,6 +72,10 @@ def conv_layouts(config: GeneratorConfig) -> list[ConvLayout]:
     for level in reversed(range(config.depth - 1)):
         source = (deepest,) if level == config.depth - 2 else (f"up{level + 1}", f"down{level + 1}")
         layouts.append(ConvLayout(f"up{level}_deconv", source, f"up{level}", True))
+        if config.row_context and level >= ROW_CONTEXT_FROM_LEVEL:
+            joined, hidden = (f"up{level}", f"down{level}"), f"row{level}"
+            layouts += [ConvLayout(f"row_context{level}_conv1", joined, hidden, False),
+                        ConvLayout(f"row_context{level}_conv2", (hidden,), "", False, adds_to=joined)]
     decoded = ("up0", "down0") if config.depth > 1 else ("down0",)
     if config.head_filters:
         layouts += [ConvLayout("head_up", decoded, "head", True), ConvLayout("to_rgb", ("head", RGB), RGB, False)]
@@ -72,17 +89,18 @@ def group_sizes(config: GeneratorConfig) -> dict[str, int]:
     sizes = {RGB: 3, "head": config.head_filters}
     sizes.update({f"down{level}": width for level, width in enumerate(filters)})
     sizes.update({f"up{level}": filters[level] for level in range(config.depth - 1)})
+    if config.row_context:
+        sizes.update({f"row{level}": 2 * filters[level] for level in range(ROW_CONTEXT_FROM_LEVEL, config.depth - 1)})
     return sizes
 
 
 def check_compatible(source: GeneratorConfig, target: GeneratorConfig) -> None:
     """ValueError unless ``target`` is ``source`` with narrower (or equal) channel groups."""
-    for field in ("depth", "normalization", "residual", "bottleneck_blocks"):
+    for field in ("depth", "normalization", "residual", "bottleneck_blocks", "global_context", "row_context"):
         if getattr(source, field) != getattr(target, field):
             raise ValueError(f"cannot slim: {field} differs ({getattr(source, field)!r} -> {getattr(target, field)!r})")
     # The channel layouts below follow the plain U-Net only.
-    unsupported = {"global_context": False, "row_context": False, "global_colour": False, "decoder_reduce": False,
-                   "head": "transposed"}
+    unsupported = {"global_colour": False, "decoder_reduce": False, "head": "transposed"}
     for config in (source, target):
         options = sorted(field for field, plain in unsupported.items() if getattr(config, field) != plain)
         if options:
@@ -109,7 +127,7 @@ def channel_importance(model, config: GeneratorConfig) -> dict[str, np.ndarray]:
     layouts = conv_layouts(config)
     gain: dict[str, np.ndarray] = {}
     for layout in layouts:
-        if layout.output in gain or layout.output == RGB:
+        if layout.output in gain or layout.output in (RGB, ""):
             continue
         norm = norm_layer(model, layout.name)
         if norm is not None:
@@ -148,17 +166,25 @@ def slim_generator(source_model, source: GeneratorConfig, target: GeneratorConfi
         return np.concatenate(parts)
 
     target_model = build_generator(target)
+    cut = set()
     for layout in conv_layouts(source):
         old, new = source_model.get_layer(layout.name), target_model.get_layer(layout.name)
+        outputs = input_indices(layout.adds_to) if layout.adds_to else keep[layout.output]
         kernel = _kernel_in_out(old.kernel.numpy(), layout.transposed)
-        kernel = kernel[:, :, input_indices(layout.inputs)][:, :, :, keep[layout.output]]
+        kernel = kernel[:, :, input_indices(layout.inputs)][:, :, :, outputs]
         weights = [_kernel_in_out(kernel, layout.transposed)]
         if old.use_bias:
-            weights.append(old.bias.numpy()[keep[layout.output]])
+            weights.append(old.bias.numpy()[outputs])
         new.set_weights(weights)
+        cut.add(layout.name)
         norm = norm_layer(source_model, layout.name)
         if norm is not None:  # gamma, beta, moving mean, moving variance: one value per channel
-            norm_layer(target_model, layout.name).set_weights([values[keep[layout.output]] for values in norm.get_weights()])
+            norm_layer(target_model, layout.name).set_weights([values[outputs] for values in norm.get_weights()])
+            cut.add(norm.name)
+    # The rest works at the deepest level's kept width (bottleneck and frame-wide context): whole.
+    for layer in target_model.layers:
+        if layer.weights and layer.name not in cut:
+            layer.set_weights(source_model.get_layer(layer.name).get_weights())
     return target_model
 
 
