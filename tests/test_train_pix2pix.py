@@ -1,6 +1,7 @@
 """train.pix2pix: the Pix2Pix model on a tiny generator (4 base filters, depth 3), CPU only.
 Finite losses with the generator alone and with the PatchGAN, a short overfit on one pair
-lowering the L1 error, and identity pairs weighing more in the L1 loss."""
+lowering the L1 error, identity pairs weighing more in the L1 loss, and distillation pulling
+the generator towards a frozen teacher that stays out of the checkpoints."""
 
 from __future__ import annotations
 
@@ -88,3 +89,53 @@ def test_identity_pairs_weigh_more_in_the_l1_loss():
     assert float(weighted_l1(degraded, clean, restored, 0.0)) == pytest.approx(0.3, abs=1e-6)
     with pytest.raises(ValueError, match="loss weights"):
         Pix2Pix(build_generator(GENERATOR_CONFIGS["tiny"])).compile(keras.optimizers.Adam(), identity_weight=-1.0)
+
+
+# --------------------------------------------------------------------------- #
+# Distillation from a teacher
+# --------------------------------------------------------------------------- #
+def _darker_teacher():
+    """A tiny generator whose output is the input made darker: a teacher unlike the targets."""
+    teacher = build_generator(GENERATOR_CONFIGS["tiny"])
+    to_rgb = teacher.get_layer("to_rgb")
+    kernel, bias = to_rgb.get_weights()
+    to_rgb.set_weights([kernel, bias - 0.4])  # the correction is halved: 0.2 darker
+    return teacher
+
+
+def test_distillation_pulls_the_generator_towards_the_frozen_teacher():
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    clean = rng.random((16, 32, 32, 3), dtype=np.float32) * 0.6 + 0.3
+    teacher = _darker_teacher()
+    teacher_before = [w.copy() for w in teacher.get_weights()]
+    generator = build_generator(GENERATOR_CONFIGS["tiny"])
+    model = Pix2Pix(generator, teacher=teacher)
+    # Only the teacher term: identity pairs, so the targets alone would teach nothing.
+    model.compile(keras.optimizers.Adam(3e-3), l1_weight=0.0, ssim_weight=0.0, teacher_weight=1.0)
+
+    def distance() -> float:
+        return float(np.mean(np.abs(np.asarray(generator(clean, training=False)) - np.asarray(teacher(clean, training=False)))))
+
+    initial = distance()
+    assert initial == pytest.approx(0.2, abs=0.02)
+    history = model.fit(clean, clean, batch_size=4, epochs=8, shuffle=False, verbose=0).history
+    assert distance() < 0.5 * initial
+    assert math.isfinite(history["teacher_l1"][-1])
+    assert all(np.array_equal(a, b) for a, b in zip(teacher_before, teacher.get_weights()))
+
+
+def test_the_teacher_is_not_part_of_the_checkpoint(tmp_path):
+    import tensorflow as tf
+
+    def saved_variables(teacher) -> list[str]:
+        model = Pix2Pix(build_generator(GENERATOR_CONFIGS["tiny"]), teacher=teacher)
+        path = tf.train.Checkpoint(model=model).write(str(tmp_path / ("with" if teacher else "without")))
+        return sorted(name for name, _ in tf.train.list_variables(path))
+
+    assert saved_variables(_darker_teacher()) == saved_variables(None)
+
+
+def test_negative_teacher_weight_is_refused():
+    with pytest.raises(ValueError, match="loss weights"):
+        Pix2Pix(build_generator(GENERATOR_CONFIGS["tiny"]), teacher=_darker_teacher()).compile(keras.optimizers.Adam(), teacher_weight=-1.0)

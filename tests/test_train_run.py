@@ -298,3 +298,22 @@ def test_a_run_from_before_ema_resumes_without_averages(photos, tmp_path):
 def test_checkpoints_of_a_run_with_ema_keep_the_averages(trained):
     out, _ = trained  # the default --ema
     assert checkpoint_has_averages(str(out / "checkpoints" / "ckpt-4"))
+
+
+# --------------------------------------------------------------------------- #
+# Distillation (--teacher)
+# --------------------------------------------------------------------------- #
+def test_a_run_distils_from_a_teacher_and_says_so(photos, tmp_path):
+    teacher = make_tiny_model_folder(tmp_path / "teacher")
+    out = tmp_path / "student"
+    train(_tiny(photos, out, teacher=str(teacher), teacher_weight=50.0))
+    config = assert_model_folder(out, steps=4)
+    assert config["training"]["teacher"] == str(teacher)
+    assert f"L1 to the teacher `{teacher}` ×50.0 (distillation)" in (out / CARD_NAME).read_text()
+
+
+def test_a_teacher_that_cannot_take_the_crops_is_refused(photos, tmp_path):
+    deep = dataclasses.replace(GENERATOR_CONFIGS["tiny"], depth=6)  # a multiple of 64 against 32-px crops
+    teacher = make_tiny_model_folder(tmp_path / "teacher", config=deep)
+    with pytest.raises(ValueError, match="multiple of 64 px; --crop is 32"):
+        train(_tiny(photos, tmp_path / "student", teacher=str(teacher)))

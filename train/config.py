@@ -43,6 +43,9 @@ class TrainConfig:
     l1_weight: float = option(100.0, "weight of the L1 loss (pix2pix uses 100)")
     ssim_weight: float = option(20.0, "weight of the (1 - SSIM) loss (0 turns it off)")
     identity_weight: float = option(1.0, "how many times a clean (identity) pair counts in the L1 loss against a damaged one")
+    teacher: str | None = option(None, "distil from this trained model (a folder or hf://owner/name): the generator also learns "
+                                       "to match its output")
+    teacher_weight: float = option(100.0, "weight of the L1 loss to the teacher's output (with --teacher)")
     gan: bool = option(False, "add the PatchGAN adversarial loss (pix2pix); --no-gan: supervised losses only")
     gan_weight: float = option(1.0, "weight of the adversarial loss")
     discriminator_learning_rate: float = option(2e-4, "discriminator learning rate", flag="--d-lr")

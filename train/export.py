@@ -64,7 +64,8 @@ def model_card(config: dict[str, Any]) -> str:
         f"- Wall time: {training.get('seconds', 0) / 60:.1f} min on {training.get('device', 'unknown')}",
         f"- Data: {training.get('data', 'unknown')} ({training.get('images', '?')} images)",
         f"- Damage mix (share of pairs per family): {_shares(training.get('pair_families'))}",
-        f"- Losses: L1 ×{training.get('l1_weight')}, SSIM ×{training.get('ssim_weight')}, GAN ×{training.get('gan_weight') if training.get('gan') else 'off'}",
+        f"- Losses: L1 ×{training.get('l1_weight')}, SSIM ×{training.get('ssim_weight')}, GAN ×{training.get('gan_weight') if training.get('gan') else 'off'}"
+        + (f", L1 to the teacher `{training['teacher']}` ×{training.get('teacher_weight')} (distillation)" if training.get("teacher") else ""),
         "",
         "## Validation",
     ]

@@ -7,6 +7,9 @@ can weigh identity pairs (clean in, clean out) ``identity_weight`` times more th
 ones, to teach the model harder to leave good pictures alone. With
 no discriminator it is a plain supervised restorer (the fast way to start); adding the
 discriminator turns it into pix2pix (TF tutorial: L1 weight 100, Adam 2e-4, β1 0.5).
+With a ``teacher`` (a trained generator, frozen) the loss adds ``teacher_weight``·L1 to the
+teacher's output: knowledge distillation, so a smaller generator learns to restore as the
+teacher does, on the damage the simulator makes and beyond it.
 """
 
 from __future__ import annotations
@@ -39,13 +42,19 @@ def weighted_l1(degraded, clean, restored, identity_weight: float):
 class Pix2Pix(keras.Model):
     """Generator (+ optional conditional discriminator) trained on (degraded, clean) pairs."""
 
-    def __init__(self, generator: keras.Model, discriminator: keras.Model | None = None, **kwargs):
+    def __init__(self, generator: keras.Model, discriminator: keras.Model | None = None, teacher: keras.Model | None = None,
+                 **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
+        # Set past Keras' attribute tracking: the frozen teacher is an input of the run, not
+        # part of its checkpoints (a resume loads the teacher it is given).
+        object.__setattr__(self, "teacher", teacher)
+        if teacher is not None:
+            teacher.trainable = False
         self.tracked = {
             name: keras.metrics.Mean(name=name)
-            for name in ("loss", "l1", "ssim", "psnr", "input_psnr", "input_ssim", "generator_gan", "discriminator")
+            for name in ("loss", "l1", "ssim", "psnr", "input_psnr", "input_ssim", "generator_gan", "discriminator", "teacher_l1")
         }
 
     def compile(
@@ -56,11 +65,12 @@ class Pix2Pix(keras.Model):
         ssim_weight: float = 0.0,
         gan_weight: float = 1.0,
         identity_weight: float = 1.0,
+        teacher_weight: float = 0.0,
         **kwargs,
     ):
         if self.discriminator is not None and discriminator_optimizer is None:
             raise ValueError("a discriminator needs a discriminator_optimizer")
-        if min(l1_weight, ssim_weight, gan_weight, identity_weight) < 0:
+        if min(l1_weight, ssim_weight, gan_weight, identity_weight, teacher_weight) < 0:
             raise ValueError("loss weights must be >= 0")
         super().compile(**kwargs)
         self.generator_optimizer = generator_optimizer
@@ -69,6 +79,7 @@ class Pix2Pix(keras.Model):
         self.ssim_weight = float(ssim_weight)
         self.gan_weight = float(gan_weight)
         self.identity_weight = float(identity_weight)
+        self.teacher_weight = float(teacher_weight)
         self.bce = keras.losses.BinaryCrossentropy(from_logits=True, reduction="none")
 
     @property
@@ -90,12 +101,17 @@ class Pix2Pix(keras.Model):
         # Under a distribution strategy each replica sees part of the batch, and the
         # optimiser sums replica gradients: divide so the step matches one device.
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        if self.teacher is not None:  # outside the tape: nothing of the teacher is differentiated
+            taught = tf.cast(self.teacher(degraded, training=False), tf.float32)
         with tf.GradientTape(persistent=True) as tape:
             restored = self.generator(degraded, training=True)
             restored_32 = tf.cast(restored, tf.float32)
             l1 = tf.reduce_mean(tf.abs(clean - restored_32))  # reported as is, comparable across runs
             ssim = tf.reduce_mean(_ssim(restored_32, clean))
             generator_loss = self.l1_weight * weighted_l1(degraded, clean, restored_32, self.identity_weight) + self.ssim_weight * (1.0 - ssim)
+            if self.teacher is not None:
+                teacher_l1 = tf.reduce_mean(tf.abs(taught - restored_32))
+                generator_loss += self.teacher_weight * teacher_l1
             if self.discriminator is not None:
                 fake_logits = tf.cast(self.discriminator([degraded, restored], training=True), tf.float32)
                 real_logits = tf.cast(self.discriminator([degraded, clean], training=True), tf.float32)
@@ -122,6 +138,9 @@ class Pix2Pix(keras.Model):
         names = ["loss", "l1", "ssim", "psnr"]
         if self.discriminator is not None:
             names += ["generator_gan", "discriminator"]
+        if self.teacher is not None:
+            self._update("teacher_l1", teacher_l1)
+            names.append("teacher_l1")
         return {name: self.tracked[name].result() for name in names}
 
     def test_step(self, data):

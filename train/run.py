@@ -28,7 +28,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from restore.engine.model import DiscriminatorConfig, build_discriminator, build_generator, normalization_after
+from restore.engine.model import DiscriminatorConfig, GeneratorConfig, build_discriminator, build_generator, normalization_after
 from restore.engine.restorer import Restorer
 from restore.engine.weights import load_generator, resolve_model
 from restore.figures import image_grid
@@ -194,7 +194,7 @@ def make_dataset(bank: PairBank, batch: int, crop: int, seed: int) -> tf.data.Da
 
 def build_pix2pix(config: TrainConfig, learning_rate, *, mixed: bool, xla: bool) -> Pix2Pix:
     """The compiled `Pix2Pix` model of ``config``: its generator, the discriminator when
-    ``config.gan``, Adam optimisers (loss-scaled when ``mixed``) and loss weights.
+    ``config.gan``, the frozen teacher when ``config.teacher``, Adam optimisers (loss-scaled when ``mixed``) and loss weights.
 
     ``learning_rate`` is the generator's, a number or a schedule. Build it inside the
     distribution strategy's scope; the optimisers are ``model.generator_optimizer`` and
@@ -209,13 +209,23 @@ def build_pix2pix(config: TrainConfig, learning_rate, *, mixed: bool, xla: bool)
         generator_optimizer = keras.optimizers.LossScaleOptimizer(generator_optimizer)
         if discriminator_optimizer is not None:
             discriminator_optimizer = keras.optimizers.LossScaleOptimizer(discriminator_optimizer)
-    model = Pix2Pix(generator, discriminator)
+    teacher = _teacher(config) if config.teacher else None
+    model = Pix2Pix(generator, discriminator, teacher)
     model.compile(
         generator_optimizer, discriminator_optimizer,
         l1_weight=config.l1_weight, ssim_weight=config.ssim_weight, gan_weight=config.gan_weight, identity_weight=config.identity_weight,
-        jit_compile=xla,
+        teacher_weight=config.teacher_weight, jit_compile=xla,
     )
     return model
+
+
+def _teacher(config: TrainConfig) -> keras.Model:
+    """The generator to distil from (``--teacher``); ValueError if it cannot take the crops."""
+    teacher, exported = load_generator(resolve_model(config.teacher, fallback=False))
+    multiple = GeneratorConfig.from_dict(exported["generator"]).multiple
+    if config.crop % multiple:
+        raise ValueError(f"--teacher {config.teacher} needs crops that are a multiple of {multiple} px; --crop is {config.crop}")
+    return teacher
 
 
 def train(config: TrainConfig, command: str | None = None) -> Path:
