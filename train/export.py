@@ -64,8 +64,7 @@ def model_card(config: dict[str, Any]) -> str:
         f"- Wall time: {training.get('seconds', 0) / 60:.1f} min on {training.get('device', 'unknown')}",
         f"- Data: {training.get('data', 'unknown')} ({training.get('images', '?')} images)",
         f"- Damage mix (share of pairs per family): {_shares(training.get('pair_families'))}",
-        f"- Losses: L1 ×{training.get('l1_weight')}, SSIM ×{training.get('ssim_weight')}, GAN ×{training.get('gan_weight') if training.get('gan') else 'off'}"
-        + (f", L1 to the teacher `{training['teacher']}` ×{training.get('teacher_weight')} (distillation)" if training.get("teacher") else ""),
+        f"- Losses: {_losses(training)}",
         "",
         "## Validation",
     ]
@@ -94,6 +93,12 @@ def model_card(config: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _losses(training: dict[str, Any]) -> str:
+    gan = training.get("gan_weight") if training.get("gan") else "off"
+    teacher = f", L1 to the teacher `{training['teacher']}` ×{training.get('teacher_weight')} (distillation)" if training.get("teacher") else ""
+    return f"L1 ×{training.get('l1_weight')}, SSIM ×{training.get('ssim_weight')}, GAN ×{gan}{teacher}"
 
 
 def _shares(families: dict[str, float] | None) -> str:
