@@ -32,26 +32,31 @@ def export_model(folder: Path, generator: keras.Model, config: dict[str, Any], c
     return folder
 
 
+# The card's fixed opening: the Hub's front matter and what the model restores.
+_CARD_HEADER = (
+    "---",
+    "library_name: keras",
+    "tags: [image-restoration, vhs, pal, pix2pix]",
+    "license: mit",
+    "---",
+    "# VHS/PAL frame restoration generator",
+    "",
+    "A U-Net generator (pix2pix family) that restores digitised VHS/PAL frames: grain, line",
+    "jitter, tearing, chroma delay and smear, softness, colour and tint bands, dropouts, washed",
+    "colours, and the digital faults of digitised archives (lost colour channels, posterisation,",
+    "speckle, misregistered channels, shifted and corrupted lines). Trained on clean photos",
+    "degraded on the fly by the project's VHS/PAL simulator (`train.pairs.FAMILIES`, in the mix",
+    "given under Training).",
+    "",
+)
+
+
 def model_card(config: dict[str, Any]) -> str:
     """A Markdown model card from the exported config (architecture, data, command, figures)."""
     training = config.get("training", {})
     validation = config.get("validation", {})
     lines = [
-        "---",
-        "library_name: keras",
-        "tags: [image-restoration, vhs, pal, pix2pix]",
-        "license: mit",
-        "---",
-        "# VHS/PAL frame restoration generator",
-        "",
-        "A U-Net generator (pix2pix family) that restores digitised VHS/PAL frames: grain, line",
-        "jitter, tearing, chroma delay and smear, softness, colour and tint bands, dropouts, washed",
-        "colours, and the digital faults of digitised archives (lost colour channels, posterisation,",
-        "speckle, misregistered channels, shifted and corrupted lines). Trained on clean photos",
-        "degraded on the fly by the project's VHS/PAL simulator (`train.pairs.FAMILIES`: clean",
-        "pairs, light damage, the reference tapes' damage, archive faults, colour bands alone and the wide",
-        "`restore.degrade.random_settings`).",
-        "",
+        *_CARD_HEADER,
         "## Architecture",
         "```json",
         json.dumps(config["generator"], indent=2),

@@ -64,11 +64,11 @@ def parse_families(text: str) -> tuple[tuple[str, float], ...]:
     for item in filter(None, (part.strip() for part in text.split(","))):
         name, equals, weight = item.partition("=")
         try:
+            if not equals:
+                raise ValueError(item)
             families.append((name.strip(), float(weight)))
         except ValueError:
             raise ValueError(f"families: {item!r} is not NAME=WEIGHT (known names: {', '.join(FAMILIES)})") from None
-        if not equals:
-            raise ValueError(f"families: {item!r} is not NAME=WEIGHT (known names: {', '.join(FAMILIES)})")
     if not families:
         raise ValueError("families: give at least one NAME=WEIGHT")
     return tuple(families)

@@ -99,7 +99,7 @@ def check_compatible(source: GeneratorConfig, target: GeneratorConfig) -> None:
     for field in ("depth", "normalization", "residual", "bottleneck_blocks", "global_context", "row_context"):
         if getattr(source, field) != getattr(target, field):
             raise ValueError(f"cannot slim: {field} differs ({getattr(source, field)!r} -> {getattr(target, field)!r})")
-    # The channel layouts below follow the plain U-Net only.
+    # The channel layouts below do not map these blocks.
     unsupported = {"global_colour": False, "decoder_reduce": False, "head": "transposed"}
     for config in (source, target):
         options = sorted(field for field, plain in unsupported.items() if getattr(config, field) != plain)
@@ -127,7 +127,7 @@ def channel_importance(model, config: GeneratorConfig) -> dict[str, np.ndarray]:
     layouts = conv_layouts(config)
     gain: dict[str, np.ndarray] = {}
     for layout in layouts:
-        if layout.output in gain or layout.output in (RGB, ""):
+        if layout.adds_to or layout.output in gain or layout.output == RGB:
             continue
         norm = norm_layer(model, layout.name)
         if norm is not None:

@@ -79,7 +79,6 @@ DEFAULT_BATCH_SIZE = None
 _TIMING_FRAME = (576, 768)
 
 
-
 def load_restorer(
     source: str | os.PathLike | None = None,
     *,
