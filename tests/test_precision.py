@@ -72,6 +72,22 @@ def test_bfloat16_keeps_the_residual_add_in_float32(untrained_model_folder, pict
     np.testing.assert_array_equal(restorer.restore(deep), deep)
 
 
+# float32: to the bit. bfloat16: oneDNN may fuse a constant-weight graph differently, which
+# rounds differently in 8 significant bits; within a uint8 level.
+@pytest.mark.parametrize("precision, tolerance", [("float32", 0.0), ("bfloat16", 1 / 255)])
+def test_the_frozen_graph_computes_what_the_keras_model_computes(model_folder, picture, precision, tolerance):
+    # The runner freezes its weights into the graph for speed; the numbers must not change.
+    restorer = load_restorer(str(model_folder), precision=precision)
+    runner = restorer._runner
+    batch = np.stack([picture, picture[::-1]]).astype(np.float32)[:, :64, :64] / 255.0  # 2×64×64×3
+    frozen = runner(batch)
+    assert runner.tracing_count == 1
+    # The same traced function, its variables read on the call (a second trace of "whole").
+    expected = runner._functions["whole"](batch).numpy()
+    np.testing.assert_allclose(frozen, expected, rtol=0, atol=tolerance)
+    assert np.abs(expected - batch).max() > 1e-3  # the random output layer really corrects
+
+
 @pytest.mark.parametrize("bad", ["fast", "FLOAT32", "", None, 16])
 def test_unknown_precisions_are_refused(model_folder, bad):
     with pytest.raises(ValueError, match="precision must be one of auto, float32, bfloat16, int8"):
