@@ -43,6 +43,7 @@ class WorkerOptions:
     model: str | None = None
     tile: int | None = None
     line_alignment: bool | None = None
+    colour_bars: bool | None = None
     precision: str = "auto"
     pal_aspect: bool = False
     max_pixels: int = 50_000_000
@@ -94,7 +95,7 @@ def _worker_class(cpus_per_worker: int):
             self.options = WorkerOptions(**options)
             tile = DEFAULT_TILE if self.options.tile is None else (self.options.tile or None)
             self.restorer = load_restorer(self.options.model, tile=tile, line_alignment=self.options.line_alignment,
-                                          precision=self.options.precision)
+                                          colour_bars=self.options.colour_bars, precision=self.options.precision)
 
         def precision(self) -> str:
             return self.restorer.precision

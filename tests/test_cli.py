@@ -92,6 +92,25 @@ def test_precision_flag_runs_the_network_in_that_precision(tmp_path, model_folde
     assert 0 < np.abs(outputs["bfloat16"].astype(int) - outputs["float32"].astype(int)).max() <= 3
 
 
+def test_colour_bars_flag_switches_the_repair(tmp_path, untrained_model_folder):
+    # The untrained model is the identity: a green bar stays unless the stage rebuilds it.
+    from skimage import data
+
+    clean = np.ascontiguousarray(data.astronaut()[::4, ::4])  # 128×128
+    barred = clean.copy()
+    barred[:24, :, [0, 2]] //= 20
+    save(tmp_path / "in" / "frame.png", barred)
+    outputs = {}
+    for switch in ("on", "off"):
+        result = run_cli(tmp_path / "in", "-o", tmp_path / switch, "--colour-bars", switch, "--line-alignment", "off",
+                         model=untrained_model_folder)
+        assert result.returncode == 0, result.stderr
+        outputs[switch] = np.asarray(Image.open(tmp_path / switch / "frame.png"))
+    np.testing.assert_array_equal(outputs["off"], barred)
+    assert np.abs(outputs["on"][:24].astype(int) - clean[:24]).mean() < 0.5 * np.abs(barred[:24].astype(int) - clean[:24]).mean()
+    np.testing.assert_array_equal(outputs["on"][24:], barred[24:])
+
+
 @pytest.mark.parametrize(
     "arguments, message",
     [
@@ -99,9 +118,10 @@ def test_precision_flag_runs_the_network_in_that_precision(tmp_path, model_folde
         (["image.png", "-o", "out", "--model", "hf://just-a-name"], "expected hf://owner/name"),
         (["image.png", "-o", "out", "--tile", "-32"], "--tile must be >= 0"),
         (["image.png", "-o", "out", "--line-alignment", "maybe"], "invalid choice"),
+        (["image.png", "-o", "out", "--colour-bars", "yes"], "invalid choice: 'yes'"),
         (["image.png", "-o", "out", "--precision", "fp16"], "invalid choice: 'fp16'"),
     ],
-    ids=["no-outdir", "bad-hub-source", "negative-tile", "bad-choice", "bad-precision"],
+    ids=["no-outdir", "bad-hub-source", "negative-tile", "bad-choice", "bad-colour-bars", "bad-precision"],
 )
 def test_usage_errors_exit_2(tmp_path, arguments, message):
     result = run_cli(*arguments)

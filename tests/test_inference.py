@@ -18,6 +18,7 @@ from PIL import Image
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from restore import psnr  # noqa: E402
 from restore.engine import tiling  # noqa: E402
 from restore.engine.model import GENERATOR_CONFIGS  # noqa: E402
 from restore.engine.restorer import Restorer, load_restorer, pal_square_width  # noqa: E402
@@ -230,6 +231,31 @@ def test_line_alignment_follows_config_and_override(tmp_path, monkeypatch, model
     assert calls == [(40, 56, 3)]
     load_restorer(str(folder), line_alignment=False).restore(image)
     assert calls == [(40, 56, 3)]
+
+
+def test_colour_bar_repair_follows_config_and_override(tmp_path, model_factory):
+    from skimage import data
+
+    from restore.engine.colour_bars import repair_colour_bars
+
+    # The untrained residual model adds exactly zero, so what comes out is the stage's work.
+    clean = np.ascontiguousarray(cv2.resize(data.astronaut(), (96, 72), interpolation=cv2.INTER_AREA))
+    barred = clean.copy()
+    barred[:16, :, [0, 2]] //= 20  # red and blue gone over the top 16 lines: a green bar
+    folder = model_factory(tmp_path / "bars", preprocess={"colour_bars": True}, random_output=False)
+    restorer = load_restorer(str(folder), line_alignment=False)
+    assert restorer.colour_bars and "colour_bars=True" in repr(restorer)
+    assert restorer.describe_stages() == "colour-bar repair"
+    np.testing.assert_array_equal(restorer.restore(barred), repair_colour_bars(barred, 255.0))
+    assert psnr(restorer.restore(barred), clean) > psnr(barred, clean) + 5.0
+    off = load_restorer(str(folder), line_alignment=False, colour_bars=False)
+    np.testing.assert_array_equal(off.restore(barred), barred)
+    # A config that does not name the stage leaves it off: older models restore as before.
+    plain = load_restorer(str(model_factory(tmp_path / "plain", random_output=False)), line_alignment=False)
+    assert not plain.colour_bars and plain.describe_stages() == "none"
+    assert load_restorer(str(tmp_path / "plain"), line_alignment=False, colour_bars=True).colour_bars
+    with pytest.raises(ValueError, match=r"colour_bars must be True or False, got 'on'"):
+        load_restorer(str(folder), colour_bars="on")
 
 
 def test_true_false_options_refuse_truthy_strings(restorer, model_folder):

@@ -35,3 +35,13 @@ def test_shared_restorer_loads_once(monkeypatch):
     assert holder.restore(make_image()).shape == (64, 96, 3)
     assert loads == [None]
     assert holder.describe() == "fake model"
+
+
+def test_the_model_line_names_the_precision_and_the_stages(untrained_model_folder):
+    from restore import load_restorer
+
+    holder = model.SharedRestorer()
+    holder.set(load_restorer(str(untrained_model_folder), precision="float32", line_alignment=True, colour_bars=True))
+    text = holder.describe()
+    assert "; precision float32" in text
+    assert text.endswith("; before the network: colour-bar repair, line alignment")

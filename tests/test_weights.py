@@ -162,20 +162,21 @@ def test_bad_config_names_the_file(tmp_path, model_folder, text, message):
     assert str(folder / "config.json") in str(caught.value) and message in str(caught.value)
 
 
+@pytest.mark.parametrize("stage", ["line_alignment", "colour_bars"])
 @pytest.mark.parametrize("value", ["no", "false", 0, 1, None])
-def test_line_alignment_in_a_config_must_be_a_json_boolean(tmp_path, model_folder, value):
+def test_a_preprocessing_stage_in_a_config_must_be_a_json_boolean(tmp_path, model_folder, stage, value):
     # "no" is truthy: read as a bool it switched line alignment on (issue 14).
     folder = copy_model(model_folder, tmp_path / "model")
     config = json.loads((folder / "config.json").read_text())
-    config["preprocess"] = {"line_alignment": value}
+    config["preprocess"] = {stage: value}
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelLoadError) as caught:
         load_generator(resolve_model(str(folder)))
     assert str(folder / "config.json") in str(caught.value)
-    assert f"preprocess.line_alignment must be true or false, got {value!r}" in str(caught.value)
-    config["preprocess"] = {"line_alignment": False}
+    assert f"preprocess.{stage} must be true or false, got {value!r}" in str(caught.value)
+    config["preprocess"] = {stage: False}
     (folder / "config.json").write_text(json.dumps(config))
-    assert load_generator(resolve_model(str(folder)))[1]["preprocess"] == {"line_alignment": False}
+    assert load_generator(resolve_model(str(folder)))[1]["preprocess"] == {stage: False}
 
 
 # --------------------------------------------------------------------------- #

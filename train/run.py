@@ -365,8 +365,9 @@ def _exporter(config: TrainConfig, command: str | None, generator: keras.Model, 
             "generator": config.generator_config().to_dict(),
             "parameters": generator.count_params(),
             # Half the training inputs went through line alignment, and bench/quality.py
-            # measured it helping (most with blanking borders), so it is on by default.
-            "preprocess": {"line_alignment": True},
+            # measured it helping (most with blanking borders), so it is on by default;
+            # colour-bar repair changes only frames with a bar (bench/generalise.py).
+            "preprocess": {"line_alignment": True, "colour_bars": True},
             "training": training,
             "validation": validation,
         }

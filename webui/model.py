@@ -59,6 +59,8 @@ class SharedRestorer:
         text = str(getattr(restorer, "description", "") or "loaded")
         if hasattr(restorer, "describe_precision"):
             text += f"; precision {restorer.describe_precision()}"
+        if hasattr(restorer, "describe_stages"):
+            text += f"; before the network: {restorer.describe_stages()}"
         reason = getattr(restorer, "fallback_reason", None)
         return f"{text} (fallback: {reason})" if reason else text
 

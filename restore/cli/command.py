@@ -1,7 +1,7 @@
 """Command line: restore image files and folders of them.
 
     python -m restore INPUT [INPUT ...] -o OUTDIR [--model SRC] [--overwrite] [--recursive]
-                      [--tile N] [--pal-aspect] [--line-alignment {auto,on,off}]
+                      [--tile N] [--pal-aspect] [--line-alignment {auto,on,off}] [--colour-bars {auto,on,off}]
 
 Each input image becomes ``OUTDIR/<input stem>.png``, the same size as the input (wider
 with ``--pal-aspect``). Bad inputs are reported on stderr, one line each
@@ -35,7 +35,7 @@ from pathlib import Path
 
 from restore.batch import restore_files
 from restore.cli import video as video_cli
-from restore.cli.outputs import LINE_ALIGNMENT, SKIP, WRITE, plan_output, worker_options
+from restore.cli.outputs import SKIP, STAGE_SWITCH, WRITE, plan_output, worker_options
 from restore.cli.quiet import quiet_tensorflow, tensorflow_startup_filtered
 from restore.engine.precision import AUTO, PRECISIONS, PrecisionUnavailable
 from restore.images import MAX_PIXELS, ImageError, find_images, probe_image
@@ -82,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--line-alignment", choices=("auto", "on", "off"), default="auto",
                         help="straighten horizontal line jitter before restoring, using the frame's black side "
                              "borders: auto follows the model's config (default), on or off force it")
+    parser.add_argument("--colour-bars", choices=("auto", "on", "off"), default="auto",
+                        help="rebuild bars of lines where one or two colour channels are gone (a green or pink bar) "
+                             "from the lines beside them, before restoring: auto follows the model's config "
+                             "(default), on or off force it")
     parser.add_argument("--precision", choices=PRECISIONS, default=AUTO,
                         help="numeric precision of the network: auto (default) times the modes this CPU has the "
                              "units for and the model is qualified for, once, and keeps the fastest (never slower "
@@ -261,11 +265,11 @@ def _load(args):
     # The fallback warning is printed below as one "warning:" line; without a handler,
     # logging's last-resort handler would print it a second time.
     logging.getLogger("restore.engine.weights").addHandler(logging.NullHandler())
-    line_alignment = LINE_ALIGNMENT[args.line_alignment]
+    stages = {"line_alignment": STAGE_SWITCH[args.line_alignment], "colour_bars": STAGE_SWITCH[args.colour_bars]}
     tile = DEFAULT_TILE if args.tile is None else (args.tile or None)
     try:
         with tensorflow_startup_filtered():  # the first TensorFlow ops start the runtime
-            restorer = load_restorer(args.model, tile=tile, line_alignment=line_alignment, precision=args.precision)
+            restorer = load_restorer(args.model, tile=tile, precision=args.precision, **stages)
     except ModelLoadError as error:
         _message(f"error: cannot load the model: {error}")
         return None, EXIT_FAILED

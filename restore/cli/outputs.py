@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from restore.cluster import WorkerOptions
 
-# --line-alignment as the restorer's ``line_alignment``: None follows the model's config.
-LINE_ALIGNMENT = {"auto": None, "on": True, "off": False}
+# --line-alignment and --colour-bars as the restorer's flags: None follows the model's config.
+STAGE_SWITCH = {"auto": None, "on": True, "off": False}
 
 # What `plan_output` decided for one input.
 WRITE = "write"  # restore it into the output
@@ -60,5 +60,6 @@ def worker_options(args) -> WorkerOptions:
     """The `restore.cluster.WorkerOptions` of a parsed command line: how every worker loads and runs."""
     from restore.cluster import WorkerOptions
 
-    return WorkerOptions(model=args.model, tile=args.tile, line_alignment=LINE_ALIGNMENT[args.line_alignment],
+    return WorkerOptions(model=args.model, tile=args.tile, line_alignment=STAGE_SWITCH[args.line_alignment],
+                         colour_bars=STAGE_SWITCH[args.colour_bars],
                          precision=args.precision, pal_aspect=args.pal_aspect, max_pixels=args.max_pixels)

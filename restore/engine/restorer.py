@@ -1,8 +1,9 @@
 """The restoration engine: numpy image in, restored numpy image out.
 
 `Restorer` owns everything between a decoded image and the generator: colour handling
-(grey, RGB, RGBA, 8/16-bit, float; `restore.engine.pictures`), optional line alignment (time-base correction),
-padding to the network's multiple, tiling with overlap and smooth blending, batching,
+(grey, RGB, RGBA, 8/16-bit, float; `restore.engine.pictures`), the optional preprocessing
+stages (colour-bar repair, `restore.engine.colour_bars`; line alignment, a time-base
+correction, `restore.engine.timebase`), padding to the network's multiple, tiling with overlap and smooth blending, batching,
 and the optional PAL anamorphic-to-square-pixel resize. `load_restorer` resolves a
 model source (`restore.engine.weights`) and builds a `Restorer` once; callers keep it.
 
@@ -42,6 +43,7 @@ import cv2
 import numpy as np
 
 from restore.deep_colour import reduce_16_to_8
+from restore.engine.colour_bars import repair_colour_bars
 from restore.engine.model import GeneratorConfig, pad_to_multiple
 from restore.engine.pictures import prepare, same_size_runs, to_unit
 from restore.engine.precision import (
@@ -86,6 +88,7 @@ def load_restorer(
     overlap: int = DEFAULT_OVERLAP,
     batch_size: int | None = DEFAULT_BATCH_SIZE,
     line_alignment: bool | None = None,
+    colour_bars: bool | None = None,
     fallback: bool = True,
     precision: str = AUTO,
 ) -> "Restorer":
@@ -106,6 +109,7 @@ def load_restorer(
         overlap=overlap,
         batch_size=batch_size,
         line_alignment=line_alignment,
+        colour_bars=colour_bars,
         description=files.description,
         fallback_reason=files.fallback_reason,
         precision=precision,
@@ -120,14 +124,16 @@ class Restorer:
                     `restore.engine.folding`): a model that goes on training needs a new
                     Restorer to show its new weights.
     config:         the model's ``config.json`` dict; ``config["generator"]`` gives the
-                    padding multiple, ``config["preprocess"]["line_alignment"]`` the default
-                    for line alignment.
+                    padding multiple, ``config["preprocess"]`` the defaults for line
+                    alignment and colour-bar repair (off where the config does not say).
     tile:           tile side in pixels, a multiple of the model's ``2**depth``; images with
                     no side longer than this run whole. None or 0: never tile.
     overlap:        minimum overlap of neighbouring tiles, pixels (blending width).
     batch_size:     tiles per network call; None: 4 on a GPU, 1 on a CPU.
     line_alignment: straighten line jitter before the network (`restore.engine.timebase`);
                     None follows the model's config.
+    colour_bars:    rebuild lines where one or two colour channels are gone before the
+                    network (`restore.engine.colour_bars`); None follows the model's config.
     precision:      "float32", "bfloat16", "int8", or "auto" (default): the fastest mode this
                     CPU has the units for and the model is qualified for, timed once here
                     (`restore.engine.precision`). ``self.precision`` says which one runs, and
@@ -144,6 +150,7 @@ class Restorer:
         overlap: int = DEFAULT_OVERLAP,
         batch_size: int | None = DEFAULT_BATCH_SIZE,
         line_alignment: bool | None = None,
+        colour_bars: bool | None = None,
         description: str = "in-memory model",
         fallback_reason: str | None = None,
         precision: str = AUTO,
@@ -169,9 +176,8 @@ class Restorer:
         self.overlap = overlap
         self.batch_size = batch_size
         preprocess = config.get("preprocess") or {}
-        if line_alignment is None:
-            line_alignment = _flag(preprocess.get("line_alignment", False), "config preprocess.line_alignment")
-        self.line_alignment = _flag(line_alignment, "line_alignment")
+        self.line_alignment = _stage_flag(line_alignment, preprocess, "line_alignment")
+        self.colour_bars = _stage_flag(colour_bars, preprocess, "colour_bars")
         self.description = description
         self.fallback_reason = fallback_reason
 
@@ -196,7 +202,7 @@ class Restorer:
 
     def __repr__(self) -> str:
         return (f"Restorer({self.description}, tile={self.tile}, overlap={self.overlap}, "
-                f"line_alignment={self.line_alignment}, precision={self.precision})")
+                f"line_alignment={self.line_alignment}, colour_bars={self.colour_bars}, precision={self.precision})")
 
     def describe_precision(self) -> str:
         """The precision the network runs in, and why: e.g. "bfloat16 (auto: 2.0× float32's speed)"."""
@@ -207,6 +213,11 @@ class Restorer:
         speedup = self.precision_timings["float32"] / self.precision_timings[self.precision]
         return f"{self.precision} (auto: {speedup:.1f}× float32's speed)" if self.precision != "float32" else (
             "float32 (auto: the faster modes were not faster here)")
+
+    def describe_stages(self) -> str:
+        """The preprocessing stages that run before the network, e.g. "colour-bar repair, line alignment"."""
+        stages = [name for name, on in (("colour-bar repair", self.colour_bars), ("line alignment", self.line_alignment)) if on]
+        return ", ".join(stages) or "none"
 
     @property
     def tracing_count(self) -> int:
@@ -233,6 +244,10 @@ class Restorer:
         one call take less time than one call each); the results are the same."""
         pal_aspect = _flag(pal_aspect, "pal_aspect")
         prepared = [prepare(image) for image in images]
+        # Bars first: line alignment then sees whole colours. Both keep the dtype.
+        if self.colour_bars:
+            prepared = [dataclasses.replace(item, colour=repair_colour_bars(np.ascontiguousarray(item.colour), item.scale))
+                        for item in prepared]
         if self.line_alignment:
             prepared = [dataclasses.replace(item, colour=_align_lines(np.ascontiguousarray(item.colour), item.scale))
                         for item in prepared]
@@ -304,6 +319,13 @@ class Restorer:
 # --------------------------------------------------------------------------- #
 # Helpers
 # --------------------------------------------------------------------------- #
+def _stage_flag(value: bool | None, preprocess: dict[str, Any], name: str) -> bool:
+    """A preprocessing stage on or off: ``value``, or the model config's when it is None."""
+    if value is None:
+        value = _flag(preprocess.get(name, False), f"config preprocess.{name}")
+    return _flag(value, name)
+
+
 def _flag(value: Any, name: str) -> bool:
     """A true/false option, strictly: a bool (numpy's too); anything else is a ValueError.
     (A string such as "false" or "no" is truthy: taking it as a bool would turn the option on.)"""

@@ -52,6 +52,8 @@ CONFIG_NAME = "config.json"
 CARD_NAME = "MODEL_CARD.md"
 FORMAT = "vhs-restore-generator"
 FORMAT_VERSION = 1
+# The preprocessing stages a config may switch on (`config["preprocess"]`, JSON booleans).
+PREPROCESS_STAGES = ("line_alignment", "colour_bars")
 
 BUNDLED_FOLDER = Path(__file__).resolve().parents[2] / "checkpoints"  # beside the restore package
 ENVIRONMENT_VARIABLE = "VHS_RESTORE_MODEL"
@@ -205,10 +207,11 @@ def read_config(path: Path) -> dict[str, Any]:
     preprocess = config.setdefault("preprocess", {})
     if not isinstance(preprocess, dict):
         raise ModelLoadError(f"{path}: 'preprocess' must be an object, got {type(preprocess).__name__}")
-    # JSON true/false only: a string such as "no" is truthy and would switch it on.
-    alignment = preprocess.get("line_alignment", False)
-    if not isinstance(alignment, bool):
-        raise ModelLoadError(f"{path}: preprocess.line_alignment must be true or false, got {alignment!r}")
+    # JSON true/false only: a string such as "no" is truthy and would switch a stage on.
+    for stage in PREPROCESS_STAGES:
+        value = preprocess.get(stage, False)
+        if not isinstance(value, bool):
+            raise ModelLoadError(f"{path}: preprocess.{stage} must be true or false, got {value!r}")
     return config
 
 
