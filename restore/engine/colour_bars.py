@@ -18,7 +18,8 @@ pixels but in the lines beside it. This stage does what a person would do by han
   nothing of the picture, the bar is filled in from the picture around it (inpainting).
 
 Frames without a bar come back as the same array, so the stage is safe to run on
-anything; what is left at a bar's soft edges is the network's.
+anything; what is left at a bar's soft edges is the network's. A bar is measured against the
+frame's typical line, so it must cover less than half of the frame's height.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ class ColourBarSettings:
     """Tuning of the detector and the repair.
 
     ``level_share``, ``detail_share``: a channel is gone on a line when its level above the
-    frame's black point and its detail are below these shares of the frame's median line;
+    frame's black point and its detail are below these shares of the frame's median line,
+    or its level is below ``black_share`` of it whatever its detail;
     ``contrast``: ... and its level is below this share of its level in the clean lines
     beside the run, in every part of the width (``blocks`` parts) but one;
     ``survivor_share``: the other channels keep at least this share of their level there
@@ -58,6 +60,7 @@ class ColourBarSettings:
 
     level_share: float = 0.4
     detail_share: float = 0.25
+    black_share: float = 0.15
     contrast: float = 0.3
     survivor_share: float = 0.5
     min_lines: int = 3
@@ -66,7 +69,7 @@ class ColourBarSettings:
     max_gain: float = 10.0
 
     def __post_init__(self):
-        for name in ("level_share", "detail_share", "contrast", "survivor_share"):
+        for name in ("level_share", "detail_share", "black_share", "contrast", "survivor_share"):
             if not 0.0 < getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must be in (0, 1), got {getattr(self, name)}")
         if self.min_lines < 1 or self.context_lines < 1 or self.blocks < 2:
@@ -91,11 +94,17 @@ def find_colour_bars(colour: np.ndarray, scale: float = 255.0, settings: ColourB
     on the whole frame: a couple of milliseconds a PAL frame."""
     _check_colour(colour)
     unit = np.float32(1.0 / scale)
-    black = np.percentile(colour[::4, ::4].reshape(-1, 3), 1, axis=0).astype(np.float32) * unit  # 3; lifted blacks count as black
-    level = np.maximum(_line_means(colour) * unit - black, 0.0)  # H×3, above black
-    detail = _line_means(cv2.absdiff(colour[:, 1:], colour[:, :-1]).astype(np.float32)) * unit  # H×3
-    gone = ((level < settings.level_share * np.median(level, axis=0))
-            & (detail < settings.detail_share * np.median(detail, axis=0)))  # H×3
+    # A 3×3 median first: speckle and capture noise would otherwise count as detail.
+    smooth = cv2.medianBlur(colour, 3)
+    black = np.percentile(smooth[::4, ::4].reshape(-1, 3), 1, axis=0).astype(np.float32) * unit  # 3; lifted blacks count as black
+    level = np.maximum(_line_means(smooth) * unit - black, 0.0)  # H×3, above black
+    detail = _line_means(cv2.absdiff(smooth[:, 1:], smooth[:, :-1]).astype(np.float32)) * unit  # H×3
+    level_share = level / np.maximum(np.median(level, axis=0), 1e-6)  # H×3
+    detail_share = detail / np.maximum(np.median(detail, axis=0), 1e-6)
+    # Gone: no level and no detail; or down at the black level, whatever detail compression
+    # leaked into it (JPEG carries the luma's detail into every channel).
+    gone = (level_share < settings.level_share) & (
+        (detail_share < settings.detail_share) | (level_share < settings.black_share))  # H×3
     alive = (level > 0.08) & ~gone  # the line still carries light in some channel: not black
     candidate = gone.any(axis=1) & alive.any(axis=1)
     bars = []
