@@ -258,6 +258,25 @@ def test_colour_bar_repair_follows_config_and_override(tmp_path, model_factory):
         load_restorer(str(folder), colour_bars="on")
 
 
+def test_video_batches_follow_a_colour_bar_from_frame_to_frame(tmp_path, model_factory):
+    from skimage import data
+
+    def barred(keep: float) -> np.ndarray:
+        frame = np.ascontiguousarray(cv2.resize(data.astronaut(), (192, 144), interpolation=cv2.INTER_AREA))
+        frame[:40, :, [0, 2]] = (frame[:40, :, [0, 2]] * keep).astype(np.uint8)  # red and blue (nearly) gone
+        return frame
+
+    folder = model_factory(tmp_path / "bars", preprocess={"colour_bars": True}, random_output=False)
+    restorer = load_restorer(str(folder), line_alignment=False)
+    clear, faint = barred(0.05), barred(0.18)  # the second is near the detector's limit
+    np.testing.assert_array_equal(restorer.restore(faint), faint)  # on its own: not found
+    restore_video_batch = restorer.video_batches()
+    first = restore_video_batch([clear])[0]
+    second = restore_video_batch([faint])[0]
+    assert not np.array_equal(first, clear) and not np.array_equal(second, faint)  # followed into the next frame
+    np.testing.assert_array_equal(restorer.restore_batch([faint])[0], faint)  # each video has its own
+
+
 def test_true_false_options_refuse_truthy_strings(restorer, model_folder):
     # "false" and "no" are truthy: taken as bools they switched the option on (issue 14).
     from restore.engine.weights import load_generator, resolve_model

@@ -24,12 +24,13 @@ frame's typical line, so it must cover less than half of the frame's height.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-__all__ = ["ColourBar", "ColourBarSettings", "find_colour_bars", "repair_colour_bar", "repair_colour_bars"]
+__all__ = ["ColourBar", "ColourBarSettings", "ColourBarTracker", "find_colour_bars", "repair_colour_bar", "repair_colour_bars"]
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class ColourBarSettings:
     or its level is below ``black_share`` of it whatever its detail;
     ``contrast``: ... and its level is below this share of its level in the clean lines
     beside the run, in every part of the width (``blocks`` parts) but one;
+    ``track_contrast``: the looser share that keeps a bar of the picture before (a video's);
     ``survivor_share``: the other channels keep at least this share of their level there
     (otherwise it is a dark region, not a bar);
     ``min_lines``: shorter runs are ignored; ``context_lines``: how many clean lines on each
@@ -62,6 +64,7 @@ class ColourBarSettings:
     detail_share: float = 0.25
     black_share: float = 0.15
     contrast: float = 0.3
+    track_contrast: float = 0.5
     survivor_share: float = 0.5
     min_lines: int = 3
     context_lines: int = 48
@@ -69,7 +72,7 @@ class ColourBarSettings:
     max_gain: float = 10.0
 
     def __post_init__(self):
-        for name in ("level_share", "detail_share", "black_share", "contrast", "survivor_share"):
+        for name in ("level_share", "detail_share", "black_share", "contrast", "track_contrast", "survivor_share"):
             if not 0.0 < getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must be in (0, 1), got {getattr(self, name)}")
         if self.min_lines < 1 or self.context_lines < 1 or self.blocks < 2:
@@ -88,10 +91,15 @@ BAR_CHANNELS = frozenset({(0, 2), (1,)})
 MIN_CONTEXT_LINES = 8
 
 
-def find_colour_bars(colour: np.ndarray, scale: float = 255.0, settings: ColourBarSettings = DEFAULT_SETTINGS) -> list[ColourBar]:
+def find_colour_bars(colour: np.ndarray, scale: float = 255.0, settings: ColourBarSettings = DEFAULT_SETTINGS,
+                     previous: Sequence[ColourBar] = ()) -> list[ColourBar]:
     """The colour bars of ``colour`` (H×W×3 uint8, uint16 or float32; ``scale`` its
     full-scale value), top to bottom; [] for none. Only the lines' statistics are computed
-    on the whole frame: a couple of milliseconds a PAL frame."""
+    on the whole frame: a couple of milliseconds a PAL frame.
+
+    ``previous``: the bars of the picture before (in a video). One that is not found again
+    is kept while it still stands out from the lines beside it, so that a bar near the
+    detector's limits does not come and go from frame to frame."""
     _check_colour(colour)
     unit = np.float32(1.0 / scale)
     # A 3×3 median first: speckle and capture noise would otherwise count as detail.
@@ -114,9 +122,15 @@ def find_colour_bars(colour: np.ndarray, scale: float = 255.0, settings: ColourB
         dropped = tuple(int(channel) for channel in np.flatnonzero(gone[top:bottom].mean(axis=0) > 0.5))
         context = _context_lines(candidate, top, bottom, settings.context_lines)
         if dropped in BAR_CHANNELS and len(context) >= MIN_CONTEXT_LINES and _stands_out(
-                colour, unit, black, ColourBar(top, bottom, dropped), context, settings):
+                colour, unit, black, ColourBar(top, bottom, dropped), context, settings, settings.contrast):
             bars.append(ColourBar(top, bottom, dropped))
-    return bars
+    for bar in previous:
+        if bar.bottom <= len(colour) and not any(bar.top < found.bottom and found.top < bar.bottom for found in bars):
+            context = _context_lines(candidate, bar.top, bar.bottom, settings.context_lines)
+            if len(context) >= MIN_CONTEXT_LINES and _stands_out(colour, unit, black, bar, context, settings,
+                                                                 settings.track_contrast):
+                bars.append(bar)
+    return sorted(bars, key=lambda bar: bar.top)
 
 
 def repair_colour_bar(rgb: np.ndarray, bar: ColourBar, context: np.ndarray, settings: ColourBarSettings = DEFAULT_SETTINGS) -> None:
@@ -144,7 +158,28 @@ def repair_colour_bar(rgb: np.ndarray, bar: ColourBar, context: np.ndarray, sett
 def repair_colour_bars(colour: np.ndarray, scale: float, settings: ColourBarSettings = DEFAULT_SETTINGS) -> np.ndarray:
     """``colour`` (H×W×3, uint8, uint16 or float32; ``scale`` its full-scale value) with
     every colour bar rebuilt, in the same dtype; the same array when it has none."""
-    bars = find_colour_bars(colour, scale, settings)
+    return _repaired(colour, scale, find_colour_bars(colour, scale, settings), settings)
+
+
+class ColourBarTracker:
+    """Colour-bar repair along a video, picture after picture: each is searched with the bars
+    of the one before (`find_colour_bars`'s ``previous``), so a bar is repaired in every
+    frame it is in, not in most. Called as `repair_colour_bars` is, without the settings."""
+
+    def __init__(self, settings: ColourBarSettings = DEFAULT_SETTINGS):
+        self.settings = settings
+        self._previous: list[ColourBar] = []
+        self._shape: tuple[int, ...] | None = None
+
+    def __call__(self, colour: np.ndarray, scale: float) -> np.ndarray:
+        previous = self._previous if colour.shape == self._shape else []
+        bars = find_colour_bars(colour, scale, self.settings, previous)
+        self._previous, self._shape = bars, colour.shape
+        return _repaired(colour, scale, bars, self.settings)
+
+
+def _repaired(colour: np.ndarray, scale: float, bars: list[ColourBar], settings: ColourBarSettings) -> np.ndarray:
+    """``colour`` with ``bars`` rebuilt, in its own dtype; the same array when there are none."""
     if not bars:
         return colour
     unit = colour.astype(np.float32) / np.float32(scale)  # H×W×3 in [0, 1]
@@ -193,15 +228,15 @@ def _context_lines(candidate: np.ndarray, top: int, bottom: int, lines: int) -> 
 
 
 def _stands_out(colour: np.ndarray, unit: np.float32, black: np.ndarray, bar: ColourBar, context: np.ndarray,
-                settings: ColourBarSettings) -> bool:
-    """The dropped channels lie far below their level in the context lines in every part of
-    the width but one; the survivors keep theirs (it is not a dark region). Levels are
+                settings: ColourBarSettings, contrast: float) -> bool:
+    """The dropped channels lie below ``contrast`` of their level in the context lines in
+    every part of the width but one; the survivors keep theirs (it is not a dark region). Levels are
     measured above the frame's ``black`` point."""
     inside = np.maximum(colour[bar.top : bar.bottom].astype(np.float32) * unit - black, 0.0)
     beside = np.maximum(colour[context].astype(np.float32) * unit - black, 0.0)
     parts = np.array_split(np.arange(colour.shape[1]), settings.blocks)
     for channel in bar.dropped:
-        low = [inside[:, part, channel].mean() < settings.contrast * beside[:, part, channel].mean() + 0.01 for part in parts]
+        low = [inside[:, part, channel].mean() < contrast * beside[:, part, channel].mean() + 0.01 for part in parts]
         if sum(low) < settings.blocks - 1:
             return False
     return all(inside[..., channel].mean() >= settings.survivor_share * beside[..., channel].mean()

@@ -36,6 +36,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ import cv2
 import numpy as np
 
 from restore.deep_colour import reduce_16_to_8
-from restore.engine.colour_bars import repair_colour_bars
+from restore.engine.colour_bars import ColourBarTracker, repair_colour_bars
 from restore.engine.model import GeneratorConfig, pad_to_multiple
 from restore.engine.pictures import prepare, same_size_runs, to_unit
 from restore.engine.precision import (
@@ -237,16 +238,18 @@ class Restorer:
         """
         return self.restore_batch([image], pal_aspect=pal_aspect)[0]
 
-    def restore_batch(self, images, pal_aspect: bool = False) -> list[np.ndarray]:
+    def restore_batch(self, images, pal_aspect: bool = False, *, bar_tracker: ColourBarTracker | None = None) -> list[np.ndarray]:
         """Restore several images, as `restore` does each one. Neighbours of the same size
         and dtype that run whole go through the network together, ``pictures_per_call``
         at a time (`restore.engine.precision.PICTURES_PER_CALL`: several small frames in
-        one call take less time than one call each); the results are the same."""
+        one call take less time than one call each); the results are the same.
+        ``bar_tracker``: the pictures are a video's, in order (see `video_batches`)."""
         pal_aspect = _flag(pal_aspect, "pal_aspect")
         prepared = [prepare(image) for image in images]
         # Bars first: line alignment then sees whole colours. Both keep the dtype.
         if self.colour_bars:
-            prepared = [dataclasses.replace(item, colour=repair_colour_bars(np.ascontiguousarray(item.colour), item.scale))
+            repair = bar_tracker or repair_colour_bars
+            prepared = [dataclasses.replace(item, colour=repair(np.ascontiguousarray(item.colour), item.scale))
                         for item in prepared]
         if self.line_alignment:
             prepared = [dataclasses.replace(item, colour=_align_lines(np.ascontiguousarray(item.colour), item.scale))
@@ -258,6 +261,12 @@ class Restorer:
             else:
                 restored += self._restore_whole([item.colour for item in run], run[0].scale)
         return [item.finish(colour, pal_aspect) for item, colour in zip(prepared, restored)]
+
+    def video_batches(self) -> Callable[..., list[np.ndarray]]:
+        """`restore_batch` for one video's pictures, passed in order: a colour bar found in
+        one frame is followed into the next (`restore.engine.colour_bars.ColourBarTracker`),
+        so it is not repaired in some frames and left in others."""
+        return functools.partial(self.restore_batch, bar_tracker=ColourBarTracker())
 
     def restore_file(
         self,

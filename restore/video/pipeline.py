@@ -95,9 +95,12 @@ def restore_video(
         # A ValueError, as for every other bad argument here (callers catch that one).
         raise ValueError(f"restorer must have a restore(rgb) method or be callable, got {type(restorer).__name__}")  # noqa: TRY004
     if hasattr(restorer, "restore_batch"):
-        # A Restorer runs a few pictures per network call where that is faster (PICTURES_PER_CALL).
+        # A Restorer runs a few pictures per network call where that is faster (PICTURES_PER_CALL),
+        # and follows a colour bar from frame to frame (video_batches).
+        restore_batch = restorer.video_batches() if hasattr(restorer, "video_batches") else restorer.restore_batch
+
         def restore_pictures(pictures: list[np.ndarray], frames: list[FrameContext]) -> list[np.ndarray]:
-            return restorer.restore_batch(pictures, pal_aspect=pal_aspect)
+            return restore_batch(pictures, pal_aspect=pal_aspect)
         process = Batched(restore_pictures, getattr(restorer, "pictures_per_call", 1))
     elif pal_aspect:
         def process(rgb: np.ndarray, frame: FrameContext) -> np.ndarray:
