@@ -87,6 +87,8 @@ DEFAULT_SETTINGS = ColourBarSettings()
 # Across the full width, red or blue alone gone, or red and green (a deep blue sky), or green
 # and blue (a red sunset) are as often the picture itself.
 BAR_CHANNELS = frozenset({(0, 2), (1,)})
+# Parts of the width with a colour fit of their own (fewer on narrow pictures: 16 pixels each at least).
+COLOUR_FIT_PARTS = 6
 # Lines needed beside a bar to learn its repair from.
 MIN_CONTEXT_LINES = 8
 
@@ -146,12 +148,19 @@ def repair_colour_bar(rgb: np.ndarray, bar: ColourBar, context: np.ndarray, sett
         return
     for channel, gain in zip(kept, gains):
         band[..., channel] = (band[..., channel] - band[..., channel].mean()) * gain + clean[..., channel].mean()
-    # Each lost channel as an affine function of the survivors, fitted on the clean lines.
-    features = np.concatenate([clean[..., kept], np.ones(clean.shape[:2] + (1,), np.float32)], axis=-1).reshape(-1, len(kept) + 1)
-    band_features = np.concatenate([band[..., kept], np.ones(band.shape[:2] + (1,), np.float32)], axis=-1)
+    # Each lost channel as an affine function of the survivors, fitted on the clean lines
+    # part by part across the width (colours change along a line), the fits blended between
+    # the parts' centres.
+    features = np.concatenate([clean[..., kept], np.ones(clean.shape[:2] + (1,), np.float32)], axis=-1)  # C×W×(k+1)
+    band_features = np.concatenate([band[..., kept], np.ones(band.shape[:2] + (1,), np.float32)], axis=-1)  # L×W×(k+1)
+    width = rgb.shape[1]
+    parts = np.array_split(np.arange(width), min(COLOUR_FIT_PARTS, max(1, width // 16)))
+    centres = [part.mean() for part in parts]
     for channel in bar.dropped:
-        weights, *_ = np.linalg.lstsq(features, clean[..., channel].reshape(-1), rcond=None)
-        band[..., channel] = band_features @ weights.astype(np.float32)
+        fits = np.stack([np.linalg.lstsq(features[:, part].reshape(-1, len(kept) + 1), clean[:, part, channel].reshape(-1),
+                                         rcond=None)[0] for part in parts])  # P×(k+1)
+        weights = np.stack([np.interp(np.arange(width), centres, fits[:, term]) for term in range(fits.shape[1])], axis=-1)  # W×(k+1)
+        band[..., channel] = np.einsum("lwk,wk->lw", band_features, weights.astype(np.float32))
     np.clip(band, 0.0, 1.0, out=band)
 
 
@@ -230,8 +239,8 @@ def _context_lines(candidate: np.ndarray, top: int, bottom: int, lines: int) -> 
 def _stands_out(colour: np.ndarray, unit: np.float32, black: np.ndarray, bar: ColourBar, context: np.ndarray,
                 settings: ColourBarSettings, contrast: float) -> bool:
     """The dropped channels lie below ``contrast`` of their level in the context lines in
-    every part of the width but one; the survivors keep theirs (it is not a dark region). Levels are
-    measured above the frame's ``black`` point."""
+    every part of the width but one; the survivors keep theirs (it is not a dark region).
+    Levels are measured above the frame's ``black`` point."""
     inside = np.maximum(colour[bar.top : bar.bottom].astype(np.float32) * unit - black, 0.0)
     beside = np.maximum(colour[context].astype(np.float32) * unit - black, 0.0)
     parts = np.array_split(np.arange(colour.shape[1]), settings.blocks)
