@@ -18,7 +18,6 @@ from PIL import Image
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from restore import psnr  # noqa: E402
 from restore.engine import tiling  # noqa: E402
 from restore.engine.model import GENERATOR_CONFIGS  # noqa: E402
 from restore.engine.restorer import Restorer, load_restorer, pal_square_width  # noqa: E402
@@ -231,50 +230,6 @@ def test_line_alignment_follows_config_and_override(tmp_path, monkeypatch, model
     assert calls == [(40, 56, 3)]
     load_restorer(str(folder), line_alignment=False).restore(image)
     assert calls == [(40, 56, 3)]
-
-
-def test_colour_bar_repair_follows_config_and_override(tmp_path, model_factory):
-    from skimage import data
-
-    from restore.engine.colour_bars import repair_colour_bars
-
-    # The untrained residual model adds exactly zero, so what comes out is the stage's work.
-    clean = np.ascontiguousarray(cv2.resize(data.astronaut(), (96, 72), interpolation=cv2.INTER_AREA))
-    barred = clean.copy()
-    barred[:16, :, [0, 2]] //= 20  # red and blue gone over the top 16 lines: a green bar
-    folder = model_factory(tmp_path / "bars", preprocess={"colour_bars": True}, random_output=False)
-    restorer = load_restorer(str(folder), line_alignment=False)
-    assert restorer.colour_bars and "colour_bars=True" in repr(restorer)
-    assert restorer.describe_stages() == "colour-bar repair"
-    np.testing.assert_array_equal(restorer.restore(barred), repair_colour_bars(barred, 255.0))
-    assert psnr(restorer.restore(barred), clean) > psnr(barred, clean) + 5.0
-    off = load_restorer(str(folder), line_alignment=False, colour_bars=False)
-    np.testing.assert_array_equal(off.restore(barred), barred)
-    # A config that does not name the stage leaves it off: older models restore as before.
-    plain = load_restorer(str(model_factory(tmp_path / "plain", random_output=False)), line_alignment=False)
-    assert not plain.colour_bars and plain.describe_stages() == "none"
-    assert load_restorer(str(tmp_path / "plain"), line_alignment=False, colour_bars=True).colour_bars
-    with pytest.raises(ValueError, match=r"colour_bars must be True or False, got 'on'"):
-        load_restorer(str(folder), colour_bars="on")
-
-
-def test_video_batches_follow_a_colour_bar_from_frame_to_frame(tmp_path, model_factory):
-    from skimage import data
-
-    def barred(keep: float) -> np.ndarray:
-        frame = np.ascontiguousarray(cv2.resize(data.astronaut(), (192, 144), interpolation=cv2.INTER_AREA))
-        frame[:40, :, [0, 2]] = (frame[:40, :, [0, 2]] * keep).astype(np.uint8)  # red and blue (nearly) gone
-        return frame
-
-    folder = model_factory(tmp_path / "bars", preprocess={"colour_bars": True}, random_output=False)
-    restorer = load_restorer(str(folder), line_alignment=False)
-    clear, faint = barred(0.05), barred(0.18)  # the second is near the detector's limit
-    np.testing.assert_array_equal(restorer.restore(faint), faint)  # on its own: not found
-    restore_video_batch = restorer.video_batches()
-    first = restore_video_batch([clear])[0]
-    second = restore_video_batch([faint])[0]
-    assert not np.array_equal(first, clear) and not np.array_equal(second, faint)  # followed into the next frame
-    np.testing.assert_array_equal(restorer.restore_batch([faint])[0], faint)  # each video has its own
 
 
 def test_true_false_options_refuse_truthy_strings(restorer, model_folder):
