@@ -110,6 +110,12 @@ def test_what_is_not_a_bar_is_left_alone(case):
     assert repair_colour_bars(damaged, 255.0) is damaged
 
 
+def test_a_view_of_an_rgba_picture_is_searched_as_its_rgb():
+    barred = with_bar(photo("coffee"), 0, 30, (0, 2))
+    rgba = np.dstack([barred, np.full(barred.shape[:2], 255, np.uint8)])
+    assert find_colour_bars(rgba[:, :, :3]) == find_colour_bars(barred) == [ColourBar(0, 30, (0, 2))]
+
+
 def test_grey_pictures_have_no_bars():
     grey = np.repeat(cv2.cvtColor(photo(), cv2.COLOR_RGB2GRAY)[:, :, None], 3, axis=2)
     assert find_colour_bars(grey) == []
