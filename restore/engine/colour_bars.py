@@ -30,6 +30,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from restore.engine.pictures import from_unit, to_unit
+
 __all__ = ["ColourBar", "ColourBarSettings", "ColourBarTracker", "find_colour_bars", "repair_colour_bar", "repair_colour_bars"]
 
 
@@ -191,15 +193,13 @@ def _repaired(colour: np.ndarray, scale: float, bars: list[ColourBar], settings:
     """``colour`` with ``bars`` rebuilt, in its own dtype; the same array when there are none."""
     if not bars:
         return colour
-    unit = colour.astype(np.float32) / np.float32(scale)  # H×W×3 in [0, 1]
+    unit = to_unit(colour, scale)  # H×W×3 in [0, 1]
     barred = np.zeros(len(unit), bool)
     for bar in bars:
         barred[bar.top : bar.bottom] = True
     for bar in bars:
         repair_colour_bar(unit, bar, _context_lines(barred, bar.top, bar.bottom, settings.context_lines), settings)
-    if colour.dtype == np.float32:
-        return unit
-    return np.rint(unit * np.float32(scale)).astype(colour.dtype)
+    return from_unit(unit, colour.dtype, scale)
 
 
 def _inpaint_lines(rgb: np.ndarray, bar: ColourBar) -> None:
