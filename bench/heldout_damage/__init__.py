@@ -19,7 +19,8 @@ Families (see `SETS` for the benchmark sets built from them):
 - digital: archive digitisation faults (posterisation, speckle, channel misregistration, line
   staircase, corrupted streaks, low-quality JPEG, down/up-sampling).
 - analogue: soft luma, smeared and delayed chroma, streaky chroma noise, luma noise, head-switching
-  tear, lifted blacks, ringing, capture JPEG; at two strengths.
+  tear, lifted blacks, ringing, capture JPEG; at two strengths; and ``flagging`` alone (the top
+  lines bent sideways, black entering where they moved away).
 - clean: no damage.
 """
 
@@ -52,6 +53,7 @@ SETS: dict[str, Damage] = {
     "digital": digital,
     "analogue_mild": analogue_mild,
     "analogue_strong": analogue_strong,
+    "flagging": top_skew,
     "clean": clean,
 }
 FAMILIES: dict[str, str] = {
@@ -60,5 +62,6 @@ FAMILIES: dict[str, str] = {
     "digital": "digital",
     "analogue_mild": "analogue",
     "analogue_strong": "analogue",
+    "flagging": "analogue",
     "clean": "clean",
 }

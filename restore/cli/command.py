@@ -81,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "pixels: width × 768/720, so 720×576 becomes 768×576. Default: keep the input size")
     parser.add_argument("--line-alignment", choices=("auto", "on", "off"), default="auto",
                         help="straighten horizontal line jitter before restoring, using the frame's black side "
-                             "borders: auto follows the model's config (default), on or off force it")
+                             "borders, or bent top and bottom lines (flagging) on a frame without borders: auto "
+                             "follows the model's config (default), on or off force it")
     parser.add_argument("--colour-bars", choices=("auto", "on", "off"), default="auto",
                         help="rebuild bars of lines where one or two colour channels are gone (a green or pink bar) "
                              "from the lines beside them, before restoring: auto follows the model's config "

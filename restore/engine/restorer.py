@@ -131,8 +131,8 @@ class Restorer:
                     no side longer than this run whole. None or 0: never tile.
     overlap:        minimum overlap of neighbouring tiles, pixels (blending width).
     batch_size:     tiles per network call; None: 4 on a GPU, 1 on a CPU.
-    line_alignment: straighten line jitter before the network (`restore.engine.timebase`);
-                    None follows the model's config.
+    line_alignment: straighten line jitter and bent top and bottom lines before the
+                    network (`restore.engine.timebase`); None follows the model's config.
     colour_bars:    rebuild lines where one or two colour channels are gone before the
                     network (`restore.engine.colour_bars`); None follows the model's config.
     precision:      "float32", "bfloat16", "int8", or "auto" (default): the fastest mode this
@@ -364,5 +364,8 @@ def _align_lines(colour: np.ndarray, scale: float) -> np.ndarray:
         return timebase.correct_timebase(colour)
     # Higher precision: measure on an 8-bit copy, shift the original data.
     eight_bit = np.rint(np.clip(colour.astype(np.float32) * (255.0 / scale), 0, 255)).astype(np.uint8)
-    offsets = timebase.estimate_line_offsets(eight_bit)
-    return colour if offsets is None else shift_lines(colour, -offsets, fill_black=True)
+    corrections = timebase.line_corrections(eight_bit)
+    if corrections is None:
+        return colour
+    offsets, fill_black = corrections
+    return shift_lines(colour, -offsets, fill_black=fill_black)

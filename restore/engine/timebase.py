@@ -11,6 +11,13 @@ unchanged, so the stage is safe to run on anything.
 
 Neighbour-to-neighbour alignment of picture content cannot do this: slow drift over
 many lines looks exactly like slanted content. The border has no such ambiguity.
+
+A frame captured without borders still shows where its top or bottom lines were bent
+sideways (flagging, head switching): blanking black entered each bent line from one side,
+widest at the frame's edge and narrowing smoothly to nothing, with straight lines below.
+`estimate_edge_bends` measures that wedge of black line by line and gives the same
+offsets; the picture pushed off the other side is lost, so the lines are shifted back with
+their edge pixels repeated into the gap.
 """
 
 from __future__ import annotations
@@ -19,9 +26,9 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from scipy.ndimage import median_filter
+from scipy.ndimage import gaussian_filter1d, median_filter
 
-from restore.pal import PAL_WIDTH, shift_lines
+from restore.pal import PAL_HEIGHT, PAL_WIDTH, shift_lines
 
 
 @dataclass(frozen=True)
@@ -36,7 +43,11 @@ class TimebaseSettings:
     and this dark (luma) — black pulled in by the jitter itself is narrower;
     ``min_spread``: below this spread of edge positions (px) there is no jitter to fix;
     ``max_line_step``: a line whose edge lies further than this from the running median
-    of its neighbours is an outlier (dark picture at the edge), not jitter.
+    of its neighbours is an outlier (dark picture at the edge), not jitter;
+    ``min_jitter``: a time-base error moves lines against their neighbours, so the
+    offsets stray this far (px, 90th percentile) from their own smooth course over
+    ``jitter_lines`` lines; an edge that only wanders slowly is a slide mount's or the
+    picture's, and "straightening" it would shear a good frame.
     """
 
     search_width: float = 56.0
@@ -47,6 +58,8 @@ class TimebaseSettings:
     min_spread: float = 0.35
     max_offset: float = 40.0
     max_line_step: float = 2.5
+    min_jitter: float = 0.75
+    jitter_lines: float = 8.0
 
 
 def _first_crossing(region: np.ndarray, threshold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -90,19 +103,160 @@ def _edge_positions(luma: np.ndarray, settings: TimebaseSettings) -> tuple[np.nd
     return position.astype(np.float32), valid
 
 
+@dataclass(frozen=True)
+class EdgeBendSettings:
+    """Tuning of the bent-edge detector (pixels for a 720×576 frame; they scale with its size).
+
+    ``min_lines`` and ``max_lines``: how far from the top or bottom edge a bend reaches
+    (shorter wedges of black are a dark object's corner as often as a bend); ``clear_lines``:
+    beyond it this many lines show no black at all (otherwise it is a border or dark
+    picture); ``min_shift`` and ``max_shift``: the outermost line's black is this wide (px),
+    and ``max_end``: the innermost line's at most this many pixels at any size (a bend
+    narrows to nothing, and a line shows no narrower black than a pixel or two);
+    ``max_black``: the black that entered is darker than this (luma); ``max_flatness``: and
+    flat, no pixel of it this much above its level; ``min_contrast``: the picture beside it
+    is this much brighter; ``max_misfit``: the black's widths stay this close (px) to a
+    smooth curve (a bend is smooth, a dark object's outline is not); ``max_step``: and
+    never grow by more than this from one line to the next away from the edge;
+    ``min_gain``: shifting the lines back must make neighbouring lines this much more
+    alike (a share of their difference): the picture of a bent edge lines up again, that
+    of a dark corner's outline, which never moved, is torn.
+    """
+
+    min_lines: float = 14.0
+    max_lines: float = 120.0
+    clear_lines: float = 24.0
+    min_shift: float = 4.0
+    max_shift: float = 60.0
+    max_end: float = 2.5
+    max_black: float = 0.25
+    max_flatness: float = 0.06
+    min_contrast: float = 0.10
+    max_misfit: float = 1.0
+    max_step: float = 0.75
+    min_gain: float = 0.0
+
+
+def _black_widths(region: np.ndarray, black: float, settings: EdgeBendSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Sub-pixel width of the black at the start of every line of ``region`` (luma, float32),
+    0 where a line starts in the picture, and which lines show a clear black-to-picture step."""
+    height = region.shape[0]
+    rough, found = _first_crossing(region, np.full(height, black + settings.min_contrast * 0.6, np.float32))
+    columns = np.clip(rough.astype(np.int64)[:, None] + np.arange(1, 6)[None, :], 0, region.shape[1] - 1)
+    contrast = region[np.arange(height)[:, None], columns].max(axis=1) - black
+    position, crossed = _first_crossing(region, black + 0.5 * np.maximum(contrast, settings.min_contrast))
+    position = np.where(found & crossed, position, 0.0)
+    # The black itself: flat at its level up to a pixel before the step.
+    inside = np.arange(region.shape[1])[None, :] < np.floor(position - 1.0)[:, None]
+    flat = np.where(inside, region - black, 0.0).max(axis=1) < settings.max_flatness
+    # The half-height crossing lies half a pixel inside the black: pixel x covers x ± 0.5.
+    widths = np.where(position > 0, position + 0.5, 0.0)
+    return widths.astype(np.float32), (contrast > settings.min_contrast) & flat
+
+
+def _top_left_bend(luma: np.ndarray, height: int, settings: EdgeBendSettings) -> np.ndarray | None:
+    """Widths of the black wedge entering the top lines of ``luma`` (the first lines of a
+    ``height``-line frame, float32 in [0, 1]) from the left (one per line of the bend, the
+    top line first), or None without one."""
+    width = luma.shape[1]
+    scale_x, scale_y = width / PAL_WIDTH, height / PAL_HEIGHT
+    reach = int(round(settings.max_lines * scale_y))
+    clear = max(2, int(round(settings.clear_lines * scale_y)))
+    search = min(width - 8, int(round(settings.max_shift * scale_x)) + 6)
+    if reach + clear > height // 2 or search < 8:
+        return None
+    black = float(luma[0, :2].mean())
+    if black > settings.max_black:
+        return None
+    widths, valid = _black_widths(np.ascontiguousarray(luma[: reach + clear, :search]), black, settings)
+    widths = cv2.medianBlur(widths[:, None], 3)[:, 0]
+    below = np.flatnonzero(widths < 0.5)
+    depth = int(below[0]) if below.size else reach + clear
+    if not max(3, settings.min_lines * scale_y) <= depth <= reach:
+        return None
+    bend = widths[:depth]
+    if bend[0] < settings.min_shift * scale_x or bend.max() > settings.max_shift * scale_x or bend[-1] > settings.max_end:
+        return None
+    if np.any(widths[depth : depth + clear] >= 0.5) or valid[: depth].mean() < 0.9:
+        return None
+    lines = np.arange(depth, dtype=np.float32)
+    misfit = np.abs(np.polyval(np.polyfit(lines, bend, 2), lines) - bend).max()
+    if misfit > settings.max_misfit * scale_x or np.diff(bend).max(initial=0.0) > settings.max_step * scale_x:
+        return None
+    return bend
+
+
+def estimate_edge_bends(rgb: np.ndarray, settings: EdgeBendSettings = EdgeBendSettings()) -> np.ndarray | None:
+    """Per-line horizontal displacement (pixels, positive = shifted right) of a uint8 RGB
+    ``H×W×3`` frame's bent top and bottom lines, measured on the black that entered them;
+    None when neither edge is bent. Lines beyond the bends get 0."""
+    return _edge_bends(_luma(rgb), settings)
+
+
+def _edge_bends(luma: np.ndarray, settings: EdgeBendSettings) -> np.ndarray | None:
+    """`estimate_edge_bends` on the frame's luma (`_luma`); only the lines near each edge are read."""
+    height = luma.shape[0]
+    strip = min(height, int(round((settings.max_lines + settings.clear_lines) * height / PAL_HEIGHT)) + 2)
+    offsets = np.zeros(height, np.float32)
+    found = False
+    for vertical in (slice(None), slice(None, None, -1)):  # the top edge, then the bottom one
+        edge = luma[vertical][:strip]
+        bends = {sign: _top_left_bend(edge[:, ::side], height, settings) for sign, side in ((1.0, 1), (-1.0, -1))}
+        bends = {sign: bend for sign, bend in bends.items() if bend is not None}
+        if len(bends) != 1:  # black entering from both sides is a border or the picture, not a bend
+            continue
+        (sign, bend), = bends.items()
+        if _straightens(edge, sign * bend, settings):
+            offsets[vertical][: bend.size] = sign * bend
+            found = True
+    return offsets if found else None
+
+
+def _straightens(luma: np.ndarray, bend: np.ndarray, settings: EdgeBendSettings) -> bool:
+    """Whether shifting the first lines of ``luma`` back by ``bend`` makes them (and the
+    next straight line) more alike from one line to the next, away from the black."""
+    lines = bend.size + 1
+    margin = int(np.ceil(np.abs(bend).max())) + 2
+    before = luma[:lines, margin:-margin]
+    after = shift_lines(np.ascontiguousarray(luma[:lines]), -np.append(bend, 0.0).astype(np.float32))[:, margin:-margin]
+    mismatch = [float(np.abs(np.diff(picture, axis=0)).mean()) for picture in (before, after)]
+    return mismatch[1] < (1.0 - settings.min_gain) * mismatch[0]
+
+
+def line_corrections(rgb: np.ndarray, settings: TimebaseSettings = TimebaseSettings(),
+                     bend_settings: EdgeBendSettings = EdgeBendSettings()) -> tuple[np.ndarray, bool] | None:
+    """What `correct_timebase` undoes on a uint8 RGB ``H×W×3`` frame: the per-line offsets
+    (as `estimate_line_offsets` gives them) and whether the gap they leave is black (a
+    border's jitter) or the edge repeated (a bend); None when nothing needs correcting."""
+    luma = _luma(rgb)
+    offsets = _line_offsets(luma, settings)
+    if offsets is not None:
+        return offsets, True
+    offsets = _edge_bends(luma, bend_settings)
+    return None if offsets is None else (offsets, False)
+
+
+def _luma(rgb: np.ndarray) -> np.ndarray:
+    """Luma of a uint8 RGB frame in [0, 1], lightly smoothed along the lines: grain would
+    otherwise trigger early crossings."""
+    luma = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
+    return cv2.GaussianBlur(luma, (0, 0), sigmaX=0.8, sigmaY=1e-6)
+
+
 def estimate_line_offsets(rgb: np.ndarray, settings: TimebaseSettings = TimebaseSettings()) -> np.ndarray | None:
     """Per-line horizontal displacement (pixels, positive = shifted right) of a uint8 RGB
     ``H×W×3`` frame, measured on its black side borders; None when neither side has a
     border clear enough to trust."""
-    luma = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
-    # Light horizontal smoothing: grain would otherwise trigger early crossings.
-    luma = cv2.GaussianBlur(luma, (0, 0), sigmaX=0.8, sigmaY=1e-6)
+    return _line_offsets(_luma(rgb), settings)
+
+
+def _line_offsets(luma: np.ndarray, settings: TimebaseSettings) -> np.ndarray | None:
     measurements = []
     for side, image in (("left", luma), ("right", luma[:, ::-1])):
         position, valid = _edge_positions(np.ascontiguousarray(image), settings)
         if valid.mean() < settings.min_valid_fraction:
             continue
-        if np.median(position[valid]) < settings.min_border_width * rgb.shape[1] / PAL_WIDTH:
+        if np.median(position[valid]) < settings.min_border_width * luma.shape[1] / PAL_WIDTH:
             continue
         # A right-border edge moving left means the line moved left: flip its sign.
         offsets = position - np.median(position[valid])
@@ -112,25 +266,29 @@ def estimate_line_offsets(rgb: np.ndarray, settings: TimebaseSettings = Timebase
     total = sum(np.where(valid, offsets, 0.0) for offsets, valid in measurements)
     count = sum(valid.astype(np.float32) for _, valid in measurements)
     known = count > 0
-    lines = np.arange(rgb.shape[0])
+    lines = np.arange(luma.shape[0])
     offsets = np.interp(lines, lines[known], total[known] / count[known]).astype(np.float32)
     # Isolated outliers (a bright speck in the border) are single lines: a 3-line median
     # removes them but keeps real line-to-line jitter, which spans several lines.
     offsets = cv2.medianBlur(offsets[:, None], 3)[:, 0] if offsets.size >= 3 else offsets
-    limit = settings.max_offset * rgb.shape[1] / PAL_WIDTH
+    limit = settings.max_offset * luma.shape[1] / PAL_WIDTH
     if np.percentile(np.abs(offsets), 90) < settings.min_spread or np.abs(offsets).max() > limit * 2:
+        return None
+    smooth = gaussian_filter1d(offsets, settings.jitter_lines * luma.shape[0] / PAL_HEIGHT, mode="nearest")
+    if np.percentile(np.abs(offsets - smooth), 90) < settings.min_jitter * luma.shape[1] / PAL_WIDTH:
         return None
     return np.clip(offsets, -limit, limit)
 
 
 def correct_timebase(rgb: np.ndarray, settings: TimebaseSettings = TimebaseSettings()) -> np.ndarray:
     """Straighten line jitter of a uint8 RGB ``H×W×3`` frame using its black side
-    borders as the straight reference; returns a new image of the same shape (an
-    unchanged copy when the frame has no usable border)."""
+    borders as the straight reference, or, without borders, its bent top and bottom
+    lines (`line_corrections`); returns a new image of the same shape (an unchanged copy
+    when there is nothing to correct)."""
     if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError(f"correct_timebase needs a uint8 H×W×3 RGB image, got {rgb.dtype} {rgb.shape}")
-    offsets = estimate_line_offsets(rgb, settings)
-    if offsets is None:
+    corrections = line_corrections(rgb, settings)
+    if corrections is None:
         return rgb.copy()
-    # Uncovered pixels are black, like the blanking they came from.
-    return shift_lines(rgb, -offsets, fill_black=True)
+    offsets, fill_black = corrections
+    return shift_lines(rgb, -offsets, fill_black=fill_black)
