@@ -17,11 +17,14 @@ sideways (flagging, head switching): blanking black entered each bent line from 
 widest at the frame's edge and narrowing smoothly to nothing, with straight lines below.
 `estimate_edge_bends` measures that wedge of black line by line and gives the same
 offsets; the picture pushed off the other side is lost, so the lines are shifted back with
-their edge pixels repeated into the gap.
+their edge pixels repeated into the gap. On a frame with borders the same bend shows as the
+border's edge moving near the top or bottom only, straight elsewhere: it is measured there
+(`line_corrections` looks for such a bend before taking the border's movement for jitter).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import cv2
@@ -169,15 +172,25 @@ def _top_left_bend(luma: np.ndarray, height: int, settings: EdgeBendSettings) ->
     if black > settings.max_black:
         return None
     widths, valid = _black_widths(np.ascontiguousarray(luma[: reach + clear, :search]), black, settings)
-    widths = cv2.medianBlur(widths[:, None], 3)[:, 0]
-    below = np.flatnonzero(widths < 0.5)
-    depth = int(below[0]) if below.size else reach + clear
-    if not max(3, settings.min_lines * scale_y) <= depth <= reach:
+    return _bend_shape(cv2.medianBlur(widths[:, None], 3)[:, 0], valid, (scale_x, scale_y), settings)
+
+
+def _bend_shape(widths: np.ndarray, valid: np.ndarray, scale: tuple[float, float], settings: EdgeBendSettings,
+                straight: float = 0.5) -> np.ndarray | None:
+    """The first entries of ``widths`` (how far each line from the frame's edge on moved, px)
+    that form a bend: widest at the edge, narrowing smoothly to nothing within
+    ``settings.max_lines``, then ``settings.clear_lines`` lines that moved less than
+    ``straight``; None if they do not. ``scale``: the frame's (x, y) size against 720×576."""
+    (scale_x, scale_y), reach = scale, int(round(settings.max_lines * scale[1]))
+    clear = max(2, int(round(settings.clear_lines * scale_y)))
+    below = np.flatnonzero(widths < straight)
+    depth = int(below[0]) if below.size else widths.size
+    if not max(3, settings.min_lines * scale_y) <= depth <= reach or widths.size < depth + clear:
         return None
     bend = widths[:depth]
     if bend[0] < settings.min_shift * scale_x or bend.max() > settings.max_shift * scale_x or bend[-1] > settings.max_end:
         return None
-    if np.any(widths[depth : depth + clear] >= 0.5) or valid[: depth].mean() < 0.9:
+    if np.any(np.abs(widths[depth : depth + clear]) >= straight) or valid[: depth].mean() < 0.9:
         return None
     lines = np.arange(depth, dtype=np.float32)
     misfit = np.abs(np.polyval(np.polyfit(lines, bend, 2), lines) - bend).max()
@@ -223,13 +236,46 @@ def _straightens(luma: np.ndarray, bend: np.ndarray, settings: EdgeBendSettings)
     return mismatch[1] < (1.0 - settings.min_gain) * mismatch[0]
 
 
+def _border_bends(luma: np.ndarray, settings: TimebaseSettings, bend_settings: EdgeBendSettings) -> np.ndarray | None:
+    """Bent top and bottom lines of a frame with black side borders (``luma`` as `_luma`
+    gives it), measured on the border's edge, which was straight on the tape: per-line
+    offsets as `estimate_edge_bends` gives them, or None. Where both borders show a bend
+    they must agree, and their mean is taken."""
+    height, width = luma.shape
+    scale = (width / PAL_WIDTH, height / PAL_HEIGHT)
+    # A bend moves its lines further from their neighbours' median than jitter does: keep them.
+    measuring = dataclasses.replace(settings, max_line_step=settings.max_offset)
+    sides = []
+    for sign, image in ((1.0, luma), (-1.0, luma[:, ::-1])):
+        position, valid = _edge_positions(np.ascontiguousarray(image), measuring)
+        if valid.mean() >= settings.min_valid_fraction and np.median(position[valid]) >= settings.min_border_width * scale[0]:
+            sides.append((sign * (position - np.median(position[valid])), valid))
+    straight = max(0.5, scale[0])
+    offsets = np.zeros(height, np.float32)
+    for vertical in (slice(None), slice(None, None, -1)):  # the top edge, then the bottom one
+        found = []
+        for moved, valid in sides:
+            for direction in (1.0, -1.0):
+                profile = cv2.medianBlur(np.ascontiguousarray(direction * moved[vertical], np.float32)[:, None], 3)[:, 0]
+                bend = _bend_shape(profile, valid[vertical], scale, bend_settings, straight)
+                if bend is not None:
+                    found.append(direction * bend)
+        if len(found) == 1 or (len(found) == 2 and found[0].size == found[1].size
+                               and np.abs(found[0] - found[1]).mean() < straight):
+            offsets[vertical][: found[0].size] = np.mean(found, axis=0)
+    return offsets if offsets.any() else None
+
+
 def line_corrections(rgb: np.ndarray, settings: TimebaseSettings = TimebaseSettings(),
                      bend_settings: EdgeBendSettings = EdgeBendSettings()) -> tuple[np.ndarray, bool] | None:
     """What `correct_timebase` undoes on a uint8 RGB ``H×W×3`` frame: the per-line offsets
     (as `estimate_line_offsets` gives them) and whether the gap they leave is black (a
     border's jitter) or the edge repeated (a bend); None when nothing needs correcting."""
     luma = _luma(rgb)
-    offsets = _line_offsets(luma, settings)
+    # A bend explains a border that moved only near the frame's edge better than jitter does.
+    offsets = _border_bends(luma, settings, bend_settings)
+    if offsets is None:
+        offsets = _line_offsets(luma, settings)
     if offsets is not None:
         return offsets, True
     offsets = _edge_bends(luma, bend_settings)
