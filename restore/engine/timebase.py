@@ -250,6 +250,8 @@ def _border_bends(luma: np.ndarray, settings: TimebaseSettings, bend_settings: E
         position, valid = _edge_positions(np.ascontiguousarray(image), measuring)
         if valid.mean() >= settings.min_valid_fraction and np.median(position[valid]) >= settings.min_border_width * scale[0]:
             sides.append((sign * (position - np.median(position[valid])), valid))
+    # Lines past a bend count as straight within a pixel (at 720 wide): a border's edge is
+    # measured through grain and compression, not on the exact black a bend lets in.
     straight = max(0.5, scale[0])
     offsets = np.zeros(height, np.float32)
     for vertical in (slice(None), slice(None, None, -1)):  # the top edge, then the bottom one
