@@ -24,7 +24,6 @@ border's edge moving near the top or bottom only, straight elsewhere: it is meas
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import cv2
@@ -77,33 +76,54 @@ def _first_crossing(region: np.ndarray, threshold: np.ndarray) -> tuple[np.ndarr
     return before + np.where(first > 0, fraction, 0.0), above.any(axis=1) & (first > 0)
 
 
-def _edge_positions(luma: np.ndarray, settings: TimebaseSettings) -> tuple[np.ndarray, np.ndarray]:
+def _rough_step(region: np.ndarray, black: float, min_contrast: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where each line of ``region`` first leaves ``black`` (rough column, and whether it
+    does), and the height of the step just past that point. The edge is then refined to
+    the step's half-height crossing, which does not depend on how bright the picture
+    happens to be there."""
+    height = region.shape[0]
+    rough, found = _first_crossing(region, np.full(height, black + min_contrast * 0.6, np.float32))
+    columns = np.clip(rough.astype(np.int64)[:, None] + np.arange(1, 6)[None, :], 0, region.shape[1] - 1)
+    return rough, found, region[np.arange(height)[:, None], columns].max(axis=1) - black
+
+
+def _border_edge(luma: np.ndarray, settings: TimebaseSettings) -> tuple[np.ndarray, np.ndarray]:
     """Sub-pixel column of the border-to-picture edge on every line of ``luma``
-    (float32 H×W in [0, 1], border at the left), and which lines have a clear edge."""
+    (float32 H×W in [0, 1], border at the left), and which lines show a clear edge
+    (before `_drop_outliers`)."""
     height, width = luma.shape
     search = min(width - 8, max(8, round(settings.search_width * width / PAL_WIDTH)))
     region = luma[:, : search + 6]
     border_level = float(np.median(luma[:, :2]))
     if border_level > settings.max_border_level:
         return np.zeros(height, np.float32), np.zeros(height, bool)
-    # Rough edge: where the line first leaves black. The step's height is then read just
-    # past it, and the edge refined to the half-height crossing, which does not depend
-    # on how bright the picture happens to be at that point.
-    rough, found = _first_crossing(region, np.full(height, border_level + settings.min_contrast * 0.6, np.float32))
-    columns = np.clip(rough.astype(np.int64)[:, None] + np.arange(1, 6)[None, :], 0, region.shape[1] - 1)
-    step_top = region[np.arange(height)[:, None], columns].max(axis=1)
-    contrast = step_top - border_level
+    rough, found, contrast = _rough_step(region, border_level, settings.min_contrast)
     position, crossed = _first_crossing(region, border_level + 0.5 * contrast)
-    valid = found & crossed & (contrast > settings.min_contrast) & (rough < search)
-    # Dark picture next to the border moves the crossing deep into the picture on that
-    # line only; the true edge is shared by its neighbours. Drop lines far from the
-    # running median of the lines around them.
-    if valid.sum() >= 3:
-        lines = np.arange(height)
-        filled = np.interp(lines, lines[valid], position[valid])
-        neighbourhood = median_filter(filled, size=15, mode="nearest")
-        valid &= np.abs(position - neighbourhood) < settings.max_line_step * width / PAL_WIDTH
-    return position.astype(np.float32), valid
+    return position.astype(np.float32), found & crossed & (contrast > settings.min_contrast) & (rough < search)
+
+
+def _drop_outliers(position: np.ndarray, valid: np.ndarray, max_step: float) -> np.ndarray:
+    """``valid`` without the lines whose edge lies more than ``max_step`` (px) from the
+    running median of the lines around them: dark picture next to the border moves the
+    crossing deep into the picture on that line only, the true edge is shared by its
+    neighbours."""
+    if valid.sum() < 3:
+        return valid
+    lines = np.arange(position.size)
+    neighbourhood = median_filter(np.interp(lines, lines[valid], position[valid]), size=15, mode="nearest")
+    return valid & (np.abs(position - neighbourhood) < max_step)
+
+
+def _border_edges(luma: np.ndarray, settings: TimebaseSettings) -> list[tuple[float, np.ndarray, np.ndarray]]:
+    """Both side borders of a frame (``luma`` as `_luma` gives it), measured once for the
+    jitter and the bend paths: for each, the sign that turns its edge's movement into the
+    line's (+1 the left border, -1 the right one, measured mirrored), the edge on every
+    line and which lines show it clearly (outliers not yet dropped)."""
+    return [(sign, *_border_edge(np.ascontiguousarray(image), settings)) for sign, image in ((1.0, luma), (-1.0, luma[:, ::-1]))]
+
+
+# The frame's top edge, then its bottom one (lines read from the bottom up).
+_EDGES = (slice(None), slice(None, None, -1))
 
 
 @dataclass(frozen=True)
@@ -143,10 +163,7 @@ class EdgeBendSettings:
 def _black_widths(region: np.ndarray, black: float, settings: EdgeBendSettings) -> tuple[np.ndarray, np.ndarray]:
     """Sub-pixel width of the black at the start of every line of ``region`` (luma, float32),
     0 where a line starts in the picture, and which lines show a clear black-to-picture step."""
-    height = region.shape[0]
-    rough, found = _first_crossing(region, np.full(height, black + settings.min_contrast * 0.6, np.float32))
-    columns = np.clip(rough.astype(np.int64)[:, None] + np.arange(1, 6)[None, :], 0, region.shape[1] - 1)
-    contrast = region[np.arange(height)[:, None], columns].max(axis=1) - black
+    _, found, contrast = _rough_step(region, black, settings.min_contrast)
     position, crossed = _first_crossing(region, black + 0.5 * np.maximum(contrast, settings.min_contrast))
     position = np.where(found & crossed, position, 0.0)
     # The black itself: flat at its level up to a pixel before the step.
@@ -212,7 +229,7 @@ def _edge_bends(luma: np.ndarray, settings: EdgeBendSettings) -> np.ndarray | No
     strip = min(height, int(round((settings.max_lines + settings.clear_lines) * height / PAL_HEIGHT)) + 2)
     offsets = np.zeros(height, np.float32)
     found = False
-    for vertical in (slice(None), slice(None, None, -1)):  # the top edge, then the bottom one
+    for vertical in _EDGES:
         edge = luma[vertical][:strip]
         bends = {sign: _top_left_bend(edge[:, ::side], height, settings) for sign, side in ((1.0, 1), (-1.0, -1))}
         bends = {sign: bend for sign, bend in bends.items() if bend is not None}
@@ -236,25 +253,25 @@ def _straightens(luma: np.ndarray, bend: np.ndarray, settings: EdgeBendSettings)
     return mismatch[1] < (1.0 - settings.min_gain) * mismatch[0]
 
 
-def _border_bends(luma: np.ndarray, settings: TimebaseSettings, bend_settings: EdgeBendSettings) -> np.ndarray | None:
-    """Bent top and bottom lines of a frame with black side borders (``luma`` as `_luma`
-    gives it), measured on the border's edge, which was straight on the tape: per-line
-    offsets as `estimate_edge_bends` gives them, or None. Where both borders show a bend
-    they must agree, and their mean is taken."""
-    height, width = luma.shape
+def _border_bends(borders: list, shape: tuple[int, int], settings: TimebaseSettings,
+                  bend_settings: EdgeBendSettings) -> np.ndarray | None:
+    """Bent top and bottom lines of a ``shape`` (H, W) frame with black side borders
+    (`_border_edges`), measured on the border's edge, which was straight on the tape:
+    per-line offsets as `estimate_edge_bends` gives them, or None. Where both borders show
+    a bend they must agree, and their mean is taken."""
+    height, width = shape
     scale = (width / PAL_WIDTH, height / PAL_HEIGHT)
-    # A bend moves its lines further from their neighbours' median than jitter does: keep them.
-    measuring = dataclasses.replace(settings, max_line_step=settings.max_offset)
     sides = []
-    for sign, image in ((1.0, luma), (-1.0, luma[:, ::-1])):
-        position, valid = _edge_positions(np.ascontiguousarray(image), measuring)
+    for sign, position, clear in borders:
+        # A bend moves its lines further from their neighbours' median than jitter does: keep them.
+        valid = _drop_outliers(position, clear, settings.max_offset * scale[0])
         if valid.mean() >= settings.min_valid_fraction and np.median(position[valid]) >= settings.min_border_width * scale[0]:
             sides.append((sign * (position - np.median(position[valid])), valid))
     # Lines past a bend count as straight within a pixel (at 720 wide): a border's edge is
     # measured through grain and compression, not on the exact black a bend lets in.
     straight = max(0.5, scale[0])
     offsets = np.zeros(height, np.float32)
-    for vertical in (slice(None), slice(None, None, -1)):  # the top edge, then the bottom one
+    for vertical in _EDGES:
         found = []
         for moved, valid in sides:
             for direction in (1.0, -1.0):
@@ -274,10 +291,11 @@ def line_corrections(rgb: np.ndarray, settings: TimebaseSettings = TimebaseSetti
     (as `estimate_line_offsets` gives them) and whether the gap they leave is black (a
     border's jitter) or the edge repeated (a bend); None when nothing needs correcting."""
     luma = _luma(rgb)
+    borders = _border_edges(luma, settings)
     # A bend explains a border that moved only near the frame's edge better than jitter does.
-    offsets = _border_bends(luma, settings, bend_settings)
+    offsets = _border_bends(borders, luma.shape, settings, bend_settings)
     if offsets is None:
-        offsets = _line_offsets(luma, settings)
+        offsets = _line_offsets(borders, luma.shape, settings)
     if offsets is not None:
         return offsets, True
     offsets = _edge_bends(luma, bend_settings)
@@ -295,35 +313,37 @@ def estimate_line_offsets(rgb: np.ndarray, settings: TimebaseSettings = Timebase
     """Per-line horizontal displacement (pixels, positive = shifted right) of a uint8 RGB
     ``H×W×3`` frame, measured on its black side borders; None when neither side has a
     border clear enough to trust."""
-    return _line_offsets(_luma(rgb), settings)
+    luma = _luma(rgb)
+    return _line_offsets(_border_edges(luma, settings), luma.shape, settings)
 
 
-def _line_offsets(luma: np.ndarray, settings: TimebaseSettings) -> np.ndarray | None:
+def _line_offsets(borders: list, shape: tuple[int, int], settings: TimebaseSettings) -> np.ndarray | None:
+    """`estimate_line_offsets` from the measured borders (`_border_edges`) of a ``shape`` (H, W) frame."""
+    height, width = shape
     measurements = []
-    for side, image in (("left", luma), ("right", luma[:, ::-1])):
-        position, valid = _edge_positions(np.ascontiguousarray(image), settings)
+    for sign, position, clear in borders:
+        valid = _drop_outliers(position, clear, settings.max_line_step * width / PAL_WIDTH)
         if valid.mean() < settings.min_valid_fraction:
             continue
-        if np.median(position[valid]) < settings.min_border_width * luma.shape[1] / PAL_WIDTH:
+        if np.median(position[valid]) < settings.min_border_width * width / PAL_WIDTH:
             continue
-        # A right-border edge moving left means the line moved left: flip its sign.
-        offsets = position - np.median(position[valid])
-        measurements.append((offsets if side == "left" else -offsets, valid))
+        # A right-border edge moving left means the line moved left: the sign flips it.
+        measurements.append((sign * (position - np.median(position[valid])), valid))
     if not measurements:
         return None
     total = sum(np.where(valid, offsets, 0.0) for offsets, valid in measurements)
     count = sum(valid.astype(np.float32) for _, valid in measurements)
     known = count > 0
-    lines = np.arange(luma.shape[0])
+    lines = np.arange(height)
     offsets = np.interp(lines, lines[known], total[known] / count[known]).astype(np.float32)
     # Isolated outliers (a bright speck in the border) are single lines: a 3-line median
     # removes them but keeps real line-to-line jitter, which spans several lines.
     offsets = cv2.medianBlur(offsets[:, None], 3)[:, 0] if offsets.size >= 3 else offsets
-    limit = settings.max_offset * luma.shape[1] / PAL_WIDTH
+    limit = settings.max_offset * width / PAL_WIDTH
     if np.percentile(np.abs(offsets), 90) < settings.min_spread or np.abs(offsets).max() > limit * 2:
         return None
-    smooth = gaussian_filter1d(offsets, settings.jitter_lines * luma.shape[0] / PAL_HEIGHT, mode="nearest")
-    if np.percentile(np.abs(offsets - smooth), 90) < settings.min_jitter * luma.shape[1] / PAL_WIDTH:
+    smooth = gaussian_filter1d(offsets, settings.jitter_lines * height / PAL_HEIGHT, mode="nearest")
+    if np.percentile(np.abs(offsets - smooth), 90) < settings.min_jitter * width / PAL_WIDTH:
         return None
     return np.clip(offsets, -limit, limit)
 
