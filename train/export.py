@@ -113,6 +113,16 @@ def _shares(families: dict[str, float] | None) -> str:
     return ", ".join(f"{name} {weight / total:.0%}" for name, weight in families.items())
 
 
+def export_derived(folder: Path, model: keras.Model, generator: dict[str, Any], source_config: dict[str, Any],
+                   provenance: dict[str, Any]) -> Path:
+    """Write a model derived from a trained one (`train.slim`, `train.factorise`): its
+    architecture ``generator``, the source's preprocessing and ``provenance`` (one key, such as
+    ``slimmed_from``, naming the source) in the config, and a card made from that config."""
+    config: dict[str, Any] = {"generator": generator, "parameters": model.count_params(),
+                              "preprocess": source_config.get("preprocess", {}), **provenance}
+    return export_model(folder, model, config, model_card(config))
+
+
 def push_to_hub(folder: Path, repo_id: str, private: bool = False) -> str:
     """Upload the model folder to a Hugging Face Hub model repo; returns its URL.
 

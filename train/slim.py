@@ -28,7 +28,6 @@ import argparse
 import dataclasses
 import sys
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -208,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
 
     from restore.engine.weights import ModelLoadError, load_generator, resolve_model
-    from train.export import export_model, model_card
+    from train.export import export_derived
 
     try:
         target = generator_config_from(arguments.config)
@@ -218,13 +217,8 @@ def main(argv: list[str] | None = None) -> int:
     except (ModelLoadError, ValueError) as error:
         print(f"python -m train.slim: error: {error}", file=sys.stderr)
         return 2
-    config: dict[str, Any] = {
-        "generator": target.to_dict(),
-        "parameters": slimmed.count_params(),
-        "preprocess": source_config.get("preprocess", {}),
-        "slimmed_from": {"source": arguments.source, "generator": source.to_dict(), "parameters": source_model.count_params()},
-    }
-    export_model(Path(arguments.out), slimmed, config, model_card(config))
+    provenance = {"source": arguments.source, "generator": source.to_dict(), "parameters": source_model.count_params()}
+    export_derived(Path(arguments.out), slimmed, target.to_dict(), source_config, {"slimmed_from": provenance})
     print(f"{arguments.source} ({source_model.count_params():,} parameters) -> {arguments.out} ({slimmed.count_params():,} parameters); "
           "fine-tune it with python -m train --init-from before use")
     return 0

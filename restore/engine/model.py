@@ -52,7 +52,7 @@ class GeneratorConfig:
 
     Two options trade a little capacity for speed (see ``bench/speed.py --candidate``):
     ``decoder_reduce`` narrows each decoder level's concatenated features back to the
-    level's width with a 1×1 conv before upsampling them, and ``head`` picks how the
+    level's width with a linear 1×1 conv before upsampling them, and ``head`` picks how the
     decoded features become the output (`HEADS`: ``"transposed"``, the head above, or
     ``"pixel_shuffle"``, which runs nothing at full resolution and ignores ``head_filters``).
     """
@@ -305,7 +305,9 @@ def build_generator(config: GeneratorConfig = GeneratorConfig(), name: str = "ge
     for step, level in enumerate(reversed(range(config.depth - 1))):
         dropout = config.dropout_rate if step < config.dropout_levels else 0.0
         if config.decoder_reduce and x.shape[-1] > filters[level + 1]:
-            x = layers.Conv2D(filters[level + 1], 1, activation="relu", name=f"up{level}_reduce")(x)  # ... ×F(level+1)
+            # Linear, so reduce + transposed conv is a low-rank form of one transposed conv
+            # (what `train.factorise` makes from a trained model's decoder).
+            x = layers.Conv2D(filters[level + 1], 1, name=f"up{level}_reduce")(x)  # ... ×F(level+1)
         x = upsample_block(x, filters[level], config.normalization, dropout, name=f"up{level}")  # N×H/2^(level+1)×...×F
         x = layers.Concatenate(name=f"skip{level}")([x, skips[level]])  # ... ×2F
         if config.row_context and level >= ROW_CONTEXT_FROM_LEVEL:
