@@ -15,7 +15,7 @@ import pytest
 from skimage import data
 
 from restore.engine.model import GeneratorConfig, build_generator
-from train.factorise import check_convertible, factorise_generator, low_rank_transposed, patches_3x3
+from train.factorise import check_convertible, factorise_generator, low_rank_transposed, patches_3x3, shuffled_head
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # Depth 4: levels 4, 8, 16, 16; levels 1 and 0 get a reduce (32 -> 16, 16 -> 8), level 2 has line context.
@@ -85,20 +85,48 @@ def test_patches_3x3_match_a_keras_conv():
     np.testing.assert_allclose((patches_3x3(features) @ kernel).reshape(expected.shape), expected, atol=1e-5)
 
 
-def test_a_low_rank_decoder_is_copied_exactly():
+def _low_rank_source():
+    """A random source whose decoder transposed convs have the rank of the target's reduce."""
     source = _randomised(SOURCE)
     rng = np.random.default_rng(3)
-    target_model = build_generator(TARGET)
-    for layer in target_model.layers:
-        if layer.name.endswith("_reduce"):  # make the source's transposed conv of that level low-rank
+    for layer in build_generator(TARGET).layers:
+        if layer.name.endswith("_reduce"):
             deconv = source.get_layer(layer.name.replace("_reduce", "_deconv"))
             kernel, rank = np.asarray(deconv.kernel), layer.kernel.shape[-1]
             height, width, outputs, inputs = kernel.shape
             low = rng.normal(size=(height * width * outputs, rank)) @ rng.normal(0, 0.3, size=(rank, inputs))
             deconv.set_weights([low.reshape(kernel.shape)] + deconv.get_weights()[1:])
+    return source
+
+
+def test_a_low_rank_decoder_is_copied_exactly():
+    source = _low_rank_source()
     factorised = factorise_generator(source, SOURCE, TARGET, _crops())
     crops = _crops(2, 48)  # other crops than the calibration's
     np.testing.assert_allclose(_run(factorised, crops, "skip0"), _run(source, crops, "skip0"), rtol=1e-3, atol=1e-3)
+
+
+def test_shuffled_head_is_the_transposed_head_at_half_resolution():
+    rng = np.random.default_rng(5)
+    features, signed = rng.normal(size=(2, 5, 7, 6)).astype(np.float32), rng.normal(size=(2, 10, 14, 3)).astype(np.float32)
+    up, rgb = keras.layers.Conv2DTranspose(4, 4, strides=2, padding="same"), keras.layers.Conv2D(3, 3, padding="same")
+    up.build(features.shape), rgb.build((2, 10, 14, 7))
+    for weight in up.weights + rgb.weights:
+        weight.assign(rng.normal(size=weight.shape))
+    expected = rgb(keras.ops.concatenate([keras.ops.relu(up(features)), signed], -1))
+    hidden, hidden_bias, kernel, bias = shuffled_head(*[np.asarray(w) for w in up.weights + rgb.weights])
+    half = keras.ops.relu(keras.ops.conv(features, hidden, padding="same") + hidden_bias)  # 2×5×7×16
+    folded = keras.ops.conv(keras.ops.concatenate([half, keras.ops.space_to_depth(signed, 2)], -1), kernel, padding="same") + bias
+    np.testing.assert_allclose(keras.ops.depth_to_space(folded, 2), expected, rtol=1e-4, atol=1e-4)
+    with pytest.raises(ValueError, match="4x4 transposed kernel"):
+        shuffled_head(np.zeros((3, 3, 4, 6)), np.zeros(4), np.zeros((3, 3, 7, 3)), np.zeros(3))
+
+
+def test_a_shuffled_head_model_is_the_trained_model():
+    source = _low_rank_source()
+    factorised = factorise_generator(source, SOURCE, dataclasses.replace(TARGET, head_filters=SOURCE.head_filters), _crops())
+    crops = _crops(2, 48)  # other crops than the calibration's
+    np.testing.assert_allclose(_run(factorised, crops), _run(source, crops), rtol=1e-3, atol=1e-3)
 
 
 def test_the_fitted_head_follows_the_trained_head():
@@ -118,6 +146,7 @@ def test_the_fitted_head_follows_the_trained_head():
     ({"decoder_reduce": False}, "decoder_reduce"),
     ({"head": "transposed"}, "head"),
     ({"base_filters": 6}, "base_filters"),
+    ({"head_filters": 3}, "head_filters"),
 ])
 def test_check_convertible_names_what_cannot_be_converted(change, match):
     with pytest.raises(ValueError, match=match):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 
+import keras
 import numpy as np
 import pytest
 
@@ -85,16 +86,18 @@ def test_the_context_config_is_the_lean_one_with_both_blocks():
     assert GeneratorConfig.from_dict({"global_context": True}).global_context
 
 
-def test_the_pixel_shuffle_head_corrects_at_full_resolution():
+@pytest.mark.parametrize("head_filters, head_layers", [(0, ("head_input", "to_rgb")), (4, ("head_up", "head_act", "head_input", "to_rgb"))])
+def test_the_pixel_shuffle_head_corrects_at_full_resolution(head_filters, head_layers):
     # The head runs at half resolution, but each of the four pixels it unfolds per position
     # gets its own correction: not one value per 2×2 block, as an upsampled output would.
-    generator = _randomised(dataclasses.replace(TINY, head="pixel_shuffle"))
+    generator = _randomised(dataclasses.replace(TINY, head="pixel_shuffle", head_filters=head_filters))
     image = np.random.default_rng(3).random((1, 32, 32, 3), dtype=np.float32)
     correction = generator(image).numpy()[0] - image[0]
     blocks = correction.reshape(16, 2, 16, 2, 3)
     within_block = blocks.std(axis=(1, 3)).mean()
     assert within_block > 0.2 * correction.std()
-    assert not any(layer.name in ("head_up", "head_act") for layer in generator.layers)
+    head = keras.Model(generator.input, [generator.get_layer(name).output for name in head_layers])
+    assert [tuple(features.shape[1:3]) for features in head(image)] == [(16, 16)] * len(head_layers)
 
 
 def test_decoder_reduce_narrows_the_decoder_inputs():
@@ -110,6 +113,8 @@ def test_decoder_reduce_narrows_the_decoder_inputs():
 def test_the_fast_config_is_the_context_one_with_both_speed_options():
     assert GENERATOR_CONFIGS["context_fast"] == dataclasses.replace(
         GENERATOR_CONFIGS["context"], decoder_reduce=True, head="pixel_shuffle", head_filters=0)
+    # context_shuffle keeps the context model's head width, so train.factorise converts it exactly.
+    assert GENERATOR_CONFIGS["context_shuffle"] == dataclasses.replace(GENERATOR_CONFIGS["context_fast"], head_filters=GENERATOR_CONFIGS["context"].head_filters)
 
 
 def test_an_unknown_head_is_refused():

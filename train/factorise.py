@@ -1,5 +1,8 @@
-"""Factorising: a trained generator rewritten in the cheaper `context_fast` layout, to fine-tune from.
+"""Factorising: a trained generator rewritten in a cheaper layout with a reduced decoder and
+a pixel-shuffle head: `context_shuffle` (nearly the same function, to use as it is) or
+`context_fast` (a linear head, to fine-tune from).
 
+    python -m train.factorise checkpoints runs/shuffle --data ../shared/data/train --config context_shuffle
     python -m train.factorise checkpoints runs/fast --data ../shared/data/train
     python -m train --data ... --out runs/fast-ft --config context_fast --init-from runs/fast \\
         --teacher checkpoints --lr 2e-4 ...
@@ -9,12 +12,13 @@ pair is a low-rank form of the trained model's one transposed conv: with ``K`` t
 kernel as a (taps × outputs) × inputs matrix and ``C`` the covariance of its input features
 on degraded training crops, the best rank-r pair in the output's mean square error is
 ``U_r`` and ``U_r^T K`` from the SVD of ``K C^(1/2)`` (data-aware low-rank approximation).
-The pixel-shuffle head has no counterpart in the transposed head, so it is fitted by
-ridge regression: its 3×3 conv on the (factorised) decoded features and the folded input
-pixels, against the trained head's output folded the same way. Every other layer is
-copied. The result starts close to the trained model and needs a short distillation
-(``--teacher``) to catch up; the tests check that the factorisation is exact where the
-rank allows it.
+A pixel-shuffle head with ``head_filters`` > 0 is the trained transposed head recomputed
+at half resolution, and its weights are rearranged exactly (`shuffled_head`). The linear
+one (``head_filters`` 0) has no counterpart, so it is fitted by ridge regression: its 3×3
+conv on the (factorised) decoded features and the folded input pixels, against the
+trained head's output folded the same way; such a model needs a distillation
+(``--teacher``) to catch up. Every other layer is copied. The tests check that the
+factorisation is exact where the rank allows it.
 """
 
 from __future__ import annotations
@@ -38,6 +42,9 @@ def check_convertible(source: GeneratorConfig, target: GeneratorConfig) -> None:
         if getattr(source, field) != source_value or getattr(target, field) != target_value:
             raise ValueError(f"factorise converts {field}={source_value!r} to {target_value!r}; "
                              f"got {getattr(source, field)!r} -> {getattr(target, field)!r}")
+    if target.head_filters and target.head_filters != source.head_filters:
+        raise ValueError(f"a pixel-shuffle head with head_filters > 0 is converted exactly, so it needs the source's "
+                         f"head_filters={source.head_filters}; got {target.head_filters} (0 fits a linear head)")
     ignored = set(_CONVERTED) | {"head_filters"}
     for field in dataclasses.fields(GeneratorConfig):
         if field.name not in ignored and getattr(source, field.name) != getattr(target, field.name):
@@ -119,6 +126,37 @@ def fit_pixel_shuffle_head(target_model, source_model, crops: list[np.ndarray], 
     head.set_weights([solution[:-1].reshape(kernel_shape).astype(np.float32), solution[-1].astype(np.float32)])
 
 
+def shuffled_head(up_kernel: np.ndarray, up_bias: np.ndarray, rgb_kernel: np.ndarray, rgb_bias: np.ndarray) -> list[np.ndarray]:
+    """The transposed head's weights (``head_up``: 4×4 stride-2 transposed conv ``4×4×h×F``,
+    bias ``h``; ``to_rgb``: 3×3 conv ``3×3×(h+3)×3``, bias 3) -> the weights of the
+    pixel-shuffle head with ``head_filters`` h that computes the same function at half
+    resolution: [``head_up`` kernel ``3×3×F×4h``, bias ``4h``, ``to_rgb`` kernel
+    ``3×3×(4h+12)×12``, bias 12].
+
+    Half-resolution position (Y, X) holds the pixels (2Y+py, 2X+px), phase ``py·2+px`` in
+    depth_to_space's channel order. The transposed conv ("same", so padded by 1) reaches
+    pixel 2Y+py from the input at Y+dy through its tap ``py + 1 - 2·dy`` (when in 0..3); the full
+    resolution 3×3 conv's tap t at pixel 2Y+py reads position ``divmod(py+t, 2)``."""
+    height, width, head, features = up_kernel.shape
+    if (height, width) != (4, 4) or rgb_kernel.shape != (3, 3, head + 3, 3):
+        raise ValueError(f"need a 4x4 transposed kernel and a 3x3x{head + 3}x3 conv, got {up_kernel.shape}, {rgb_kernel.shape}")
+    hidden = np.zeros((3, 3, features, 4 * head), np.float32)
+    rgb = np.zeros((3, 3, 4 * head + 12, 12), np.float32)
+    phases = [(row, column) for row in range(2) for column in range(2)]
+    for phase, (row, column) in enumerate(phases):
+        for dy, dx in ((dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)):
+            tap_row, tap_column = row + 1 - 2 * dy, column + 1 - 2 * dx
+            if 0 <= tap_row < 4 and 0 <= tap_column < 4:
+                hidden[dy + 1, dx + 1, :, phase * head:(phase + 1) * head] = up_kernel[tap_row, tap_column].T
+        for ty, tx in ((ty, tx) for ty in (-1, 0, 1) for tx in (-1, 0, 1)):
+            (dy, source_row), (dx, source_column) = divmod(row + ty, 2), divmod(column + tx, 2)
+            source = phases.index((source_row, source_column))
+            outputs = slice(phase * 3, phase * 3 + 3)
+            rgb[dy + 1, dx + 1, source * head:(source + 1) * head, outputs] = rgb_kernel[ty + 1, tx + 1, :head]
+            rgb[dy + 1, dx + 1, 4 * head + source * 3:4 * head + source * 3 + 3, outputs] = rgb_kernel[ty + 1, tx + 1, head:]
+    return [hidden, np.tile(up_bias, 4).astype(np.float32), rgb, np.tile(rgb_bias, 4).astype(np.float32)]
+
+
 def factorise_generator(source_model, source: GeneratorConfig, target: GeneratorConfig, crops: list[np.ndarray]):
     """A `build_generator(target)` model from the trained ``source_model``: shared layers
     copied, decoder transposed convs factorised, the head fitted (see the module docstring).
@@ -139,7 +177,12 @@ def factorise_generator(source_model, source: GeneratorConfig, target: Generator
         reduce, kernel = low_rank_transposed(np.asarray(source_layers[f"up{level}_deconv"].kernel), covariances[f"up{level}_deconv"], rank)
         reduce_layer.set_weights([reduce, np.zeros(rank, np.float32)])
         deconv.set_weights([kernel] + deconv.get_weights()[1:])
-    fit_pixel_shuffle_head(model, source_model, crops)
+    if target.head_filters:
+        hidden, hidden_bias, rgb, rgb_bias = shuffled_head(*source_layers["head_up"].get_weights(), *source_layers["to_rgb"].get_weights())
+        model.get_layer("head_up").set_weights([hidden, hidden_bias])
+        model.get_layer("to_rgb").set_weights([rgb, rgb_bias])
+    else:
+        fit_pixel_shuffle_head(model, source_model, crops)
     return model
 
 
@@ -166,13 +209,14 @@ def calibration_crops(folder: Path, count: int, size: int, seed: int = 0) -> lis
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m train.factorise",
-        description="Rewrite a trained generator in the context_fast layout (reduced decoder, pixel-shuffle head), "
-        "as a starting point for `python -m train --init-from OUT --config context_fast --teacher SOURCE`.",
+        description="Rewrite a trained generator with a reduced decoder and a pixel-shuffle head: context_shuffle "
+        "(nearly the same function) or context_fast (a starting point for `python -m train --init-from OUT "
+        "--config context_fast --teacher SOURCE`).",
     )
     parser.add_argument("source", help="trained model: a folder written by python -m train, or hf://owner/name[@revision]")
     parser.add_argument("out", help="output model folder (generator.weights.h5, config.json, MODEL_CARD.md)")
     parser.add_argument("--data", type=Path, required=True, help="training photos: degraded crops calibrate the factorisation")
-    parser.add_argument("--config", default="context_fast", help="target generator (default context_fast)")
+    parser.add_argument("--config", default="context_fast", help="target generator: context_shuffle or context_fast (default context_fast)")
     parser.add_argument("--crops", type=int, default=32, help="calibration crops (default 32)")
     parser.add_argument("--crop", type=int, default=256, help="calibration crop side in px, a multiple of 32 (default 256)")
     arguments = parser.parse_args(argv)
@@ -193,8 +237,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     provenance = {"source": arguments.source, "generator": source.to_dict(), "parameters": source_model.count_params()}
     export_derived(Path(arguments.out), model, target.to_dict(), source_config, {"factorised_from": provenance})
-    print(f"{arguments.source} ({source_model.count_params():,} parameters) -> {arguments.out} ({model.count_params():,} parameters); "
-          "fine-tune it with python -m train --init-from --teacher before use")
+    advice = "" if target.head_filters else "; fine-tune it with python -m train --init-from --teacher before use"
+    print(f"{arguments.source} ({source_model.count_params():,} parameters) -> {arguments.out} ({model.count_params():,} parameters){advice}")
     return 0
 
 

@@ -54,7 +54,9 @@ class GeneratorConfig:
     ``decoder_reduce`` narrows each decoder level's concatenated features back to the
     level's width with a linear 1×1 conv before upsampling them, and ``head`` picks how the
     decoded features become the output (`HEADS`: ``"transposed"``, the head above, or
-    ``"pixel_shuffle"``, which runs nothing at full resolution and ignores ``head_filters``).
+    ``"pixel_shuffle"``, which runs nothing at full resolution: with ``head_filters`` > 0
+    it is the transposed head recomputed at half resolution, so `train.factorise` converts
+    one into the other exactly; with 0 it is a single linear conv).
     """
 
     base_filters: int = 20
@@ -226,10 +228,16 @@ def transposed_head(x, signed, head_filters: int, initializer: str):
 
 def pixel_shuffle_head(x, signed, head_filters: int, initializer: str):
     """Decoded features at 1/2 resolution -> the full-resolution N×H×W×3 output, computed
-    at 1/2 resolution: the input's pixels folded 2×2 into 12 channels join the features, a
-    3×3 conv gives 12 channels (each output pixel's RGB, four per position), unfolded.
-    ``head_filters`` is not used: nothing runs at full resolution."""
+    at 1/2 resolution, where each position holds a 2×2 block of pixels: the input's pixels
+    folded 2×2 into 12 channels, and a 3×3 conv to 12 channels (each pixel's RGB, four per
+    position), unfolded. With ``head_filters`` > 0 the conv sees the folded pixels beside a
+    3×3 conv's ``4·head_filters`` ReLU features (``head_filters`` per pixel): the transposed
+    head's function, exactly, without its full-resolution passes; with 0 it sees the
+    decoded features themselves."""
     pixels = keras.ops.space_to_depth(signed, 2)  # N×H/2×W/2×12
+    if head_filters:
+        x = layers.Conv2D(4 * head_filters, 3, padding="same", name="head_up")(x)  # N×H/2×W/2×4·head
+        x = layers.ReLU(name="head_act")(x)
     x = layers.Concatenate(name="head_input")([x, pixels])  # N×H/2×W/2×(F+12)
     x = layers.Conv2D(12, 3, padding="same", kernel_initializer=initializer, name="to_rgb")(x)  # N×H/2×W/2×12
     return keras.ops.depth_to_space(x, 2)  # N×H×W×3
@@ -258,6 +266,9 @@ GENERATOR_CONFIGS: dict[str, GeneratorConfig] = {
     "context_colour": GeneratorConfig(global_context=True, row_context=True, global_colour=True),
     # The context generator made cheaper where a frame's time goes (the README's Benchmarks).
     "context_fast": GeneratorConfig(global_context=True, row_context=True, decoder_reduce=True, head="pixel_shuffle", head_filters=0),
+    # The context generator rewritten for speed with (almost) the same function: reduced
+    # decoder, the transposed head recomputed at half resolution (`train.factorise`).
+    "context_shuffle": GeneratorConfig(global_context=True, row_context=True, decoder_reduce=True, head="pixel_shuffle"),
 }
 
 
