@@ -208,7 +208,7 @@ def test_learning_rate_warms_up_then_decays_to_the_final_rate():
 
 def test_init_from_copies_every_matching_layer_of_a_changed_architecture(tmp_path):
     source = make_tiny_model_folder(tmp_path / "trained")
-    faster = build_generator(dataclasses.replace(GENERATOR_CONFIGS["tiny"], head="pixel_shuffle"))
+    faster = build_generator(dataclasses.replace(GENERATOR_CONFIGS["tiny"], head="pixel_shuffle", head_filters=0))
     fresh_output = faster.get_layer("to_rgb").get_weights()[0].copy()
     copied, fresh = initialise_from(faster, str(source))
     assert {"down0_conv", "bottleneck0_conv1", "up0_deconv"} <= set(copied)
