@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from skimage import data
 
-from restore.engine.model import GeneratorConfig, build_generator
+from restore.engine.model import GeneratorConfig, build_generator, pixel_shuffle_head
 from train.factorise import check_convertible, factorise_generator, low_rank_transposed, patches_3x3, shuffled_head
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -114,10 +114,13 @@ def test_shuffled_head_is_the_transposed_head_at_half_resolution():
     for weight in up.weights + rgb.weights:
         weight.assign(rng.normal(size=weight.shape))
     expected = rgb(keras.ops.concatenate([keras.ops.relu(up(features)), signed], -1))
+    # The model's own pixel-shuffle head, with the rearranged weights.
+    inputs = [keras.Input((None, None, 6)), keras.Input((None, None, 3))]
+    head = keras.Model(inputs, pixel_shuffle_head(*inputs, head_filters=4, initializer="zeros"))
     hidden, hidden_bias, kernel, bias = shuffled_head(*[np.asarray(w) for w in up.weights + rgb.weights])
-    half = keras.ops.relu(keras.ops.conv(features, hidden, padding="same") + hidden_bias)  # 2×5×7×16
-    folded = keras.ops.conv(keras.ops.concatenate([half, keras.ops.space_to_depth(signed, 2)], -1), kernel, padding="same") + bias
-    np.testing.assert_allclose(keras.ops.depth_to_space(folded, 2), expected, rtol=1e-4, atol=1e-4)
+    head.get_layer("head_up").set_weights([hidden, hidden_bias])
+    head.get_layer("to_rgb").set_weights([kernel, bias])
+    np.testing.assert_allclose(head([features, signed]), expected, rtol=1e-4, atol=1e-4)
     with pytest.raises(ValueError, match="4x4 transposed kernel"):
         shuffled_head(np.zeros((3, 3, 4, 6)), np.zeros(4), np.zeros((3, 3, 7, 3)), np.zeros(3))
 

@@ -159,7 +159,8 @@ def shuffled_head(up_kernel: np.ndarray, up_bias: np.ndarray, rgb_kernel: np.nda
 
 def factorise_generator(source_model, source: GeneratorConfig, target: GeneratorConfig, crops: list[np.ndarray]):
     """A `build_generator(target)` model from the trained ``source_model``: shared layers
-    copied, decoder transposed convs factorised, the head fitted (see the module docstring).
+    copied, decoder transposed convs factorised, the head rearranged or fitted (see the
+    module docstring).
     ``crops`` are float32 ``H×W×3`` degraded images in [0, 1], sides multiples of 2**depth."""
     check_convertible(source, target)
     model = build_generator(target)
