@@ -11,7 +11,7 @@ import keras
 import numpy as np
 import pytest
 
-from restore.engine.model import GENERATOR_CONFIGS, GeneratorConfig, build_generator
+from restore.engine.model import GENERATOR_CONFIGS, GeneratorConfig, build_generator, global_colour_block
 
 TINY = GENERATOR_CONFIGS["tiny"]
 
@@ -138,3 +138,19 @@ def test_the_global_colour_map_is_one_map_for_the_whole_frame():
     np.testing.assert_allclose(generator(image).numpy(), expected, atol=1e-5)
     # Learned, it depends on the whole frame: a change in one corner moves every pixel.
     assert _far_change_reaches(config, (slice(0, 16), slice(0, 32)), (slice(48, 64), slice(224, 256)))
+
+
+def test_the_global_colour_map_does_not_follow_the_scale_of_the_features():
+    # A trained bottleneck's features run to ~1e4 and double from a crop to a whole frame;
+    # the map must depend on their pattern, not their size, or it explodes on whole frames.
+    features = keras.Input(shape=(None, None, 16))
+    pixels = keras.Input(shape=(None, None, 3))
+    block = keras.Model([features, pixels], global_colour_block(features, pixels, name="colour"))
+    rng = np.random.default_rng(7)
+    colour_map = block.get_layer("colour_map")
+    colour_map.set_weights([rng.normal(0, 0.1, w.shape).astype("float32") for w in colour_map.get_weights()])
+    deep = rng.normal(0, 10, (1, 4, 4, 16)).astype("float32")  # well above the normalisation's epsilon
+    image = rng.random((1, 32, 32, 3), dtype=np.float32)
+    mapped = block([deep, image]).numpy()
+    assert not np.allclose(mapped, image, atol=1e-3)  # the map acts
+    np.testing.assert_allclose(block([1e3 * deep, image]).numpy(), mapped, atol=1e-5)

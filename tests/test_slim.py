@@ -22,7 +22,11 @@ NARROW = dataclasses.replace(WIDE, base_filters=6, head_filters=4)  # 6, 12, 16:
 WIDE_CONTEXT = GeneratorConfig(base_filters=4, depth=4, max_filters=16, bottleneck_blocks=1, head_filters=6,
                                global_context=True, row_context=True)  # 4, 8, 16, 16
 NARROW_CONTEXT = dataclasses.replace(WIDE_CONTEXT, base_filters=3, head_filters=4)  # 3, 6, 12, 16
-PAIRS = pytest.mark.parametrize("wide_config, narrow_config", [(WIDE, NARROW), (WIDE_CONTEXT, NARROW_CONTEXT)], ids=["plain", "context"])
+# With the frame-wide colour map too (`context_colour`): it reads the deepest level and the input.
+WIDE_COLOUR = dataclasses.replace(WIDE_CONTEXT, global_colour=True)
+NARROW_COLOUR = dataclasses.replace(NARROW_CONTEXT, global_colour=True)
+PAIRS = pytest.mark.parametrize("wide_config, narrow_config", [(WIDE, NARROW), (WIDE_CONTEXT, NARROW_CONTEXT), (WIDE_COLOUR, NARROW_COLOUR)],
+                                ids=["plain", "context", "colour"])
 
 
 def _randomised(config: GeneratorConfig, seed: int = 0):
@@ -101,7 +105,7 @@ def test_slimming_live_channels_changes_the_output_but_keeps_the_shape(wide_conf
     assert not np.allclose(output, source(images, training=False).numpy(), atol=1e-3)
 
 
-@pytest.mark.parametrize("config", [WIDE, WIDE_CONTEXT], ids=["plain", "context"])
+@pytest.mark.parametrize("config", [WIDE, WIDE_CONTEXT, WIDE_COLOUR], ids=["plain", "context", "colour"])
 def test_same_architecture_is_a_copy(config):
     source = _randomised(config, seed=4)
     images = np.random.default_rng(5).random((1, 32, 32, 3)).astype(np.float32)
@@ -121,6 +125,7 @@ def test_same_architecture_is_a_copy(config):
         (dataclasses.replace(WIDE, decoder_reduce=True, head="pixel_shuffle"), "with decoder_reduce, head"),
         (dataclasses.replace(WIDE, row_context=True), "row_context differs"),
         (dataclasses.replace(WIDE, global_context=True), "global_context differs"),
+        (dataclasses.replace(WIDE, global_colour=True), "global_colour differs"),
     ],
 )
 def test_incompatible_targets_are_value_errors(target, message):

@@ -16,8 +16,8 @@ removing only such channels leaves the output unchanged (what the tests check). 
 GroupNorm the groups are re-formed from the kept channels, so only the fine-tune restores them.
 
 Both architectures must share depth, normalisation, residual form, bottleneck and context
-blocks, and the deepest level (which the bottleneck and frame-wide context blocks also use)
-must keep its width, so those blocks are copied whole. A decoder level's line-wide context
+blocks, and the deepest level (which the bottleneck, the frame-wide context and the frame-wide
+colour map also read) must keep its width, so those blocks are copied whole. A decoder level's line-wide context
 (``row_context``) reads the level's concatenated channels, keeps its hidden channels by the
 same score, and writes back to the kept concatenated channels.
 """
@@ -95,11 +95,11 @@ def group_sizes(config: GeneratorConfig) -> dict[str, int]:
 
 def check_compatible(source: GeneratorConfig, target: GeneratorConfig) -> None:
     """ValueError unless ``target`` is ``source`` with narrower (or equal) channel groups."""
-    for field in ("depth", "normalization", "residual", "bottleneck_blocks", "global_context", "row_context"):
+    for field in ("depth", "normalization", "residual", "bottleneck_blocks", "global_context", "row_context", "global_colour"):
         if getattr(source, field) != getattr(target, field):
             raise ValueError(f"cannot slim: {field} differs ({getattr(source, field)!r} -> {getattr(target, field)!r})")
     # The channel layouts below do not map these blocks.
-    unsupported = {"global_colour": False, "decoder_reduce": False, "head": "transposed"}
+    unsupported = {"decoder_reduce": False, "head": "transposed"}
     for config in (source, target):
         options = sorted(field for field, plain in unsupported.items() if getattr(config, field) != plain)
         if options:
@@ -180,7 +180,8 @@ def slim_generator(source_model, source: GeneratorConfig, target: GeneratorConfi
         if norm is not None:  # gamma, beta, moving mean, moving variance: one value per channel
             norm_layer(target_model, layout.name).set_weights([values[outputs] for values in norm.get_weights()])
             cut.add(norm.name)
-    # The rest works at the deepest level's kept width (bottleneck and frame-wide context): whole.
+    # The rest works at the deepest level's kept width (bottleneck, frame-wide context and
+    # colour map) or on the input's 3 channels: whole.
     for layer in target_model.layers:
         if layer.weights and layer.name not in cut:
             layer.set_weights(source_model.get_layer(layer.name).get_weights())

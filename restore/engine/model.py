@@ -196,13 +196,16 @@ def row_context_block(x, name: str):
 
 
 def global_colour_block(x, inputs, name: str):
-    """A colour map of the whole frame: the bottleneck's mean and maximum per channel and
-    the input's mean, brightest and darkest colour (of an 8×-smaller copy, so single
-    pixels do not count) -> a small dense layer -> a 3×3 matrix and an offset, applied to
-    every pixel of ``inputs`` (N×H×W×3 in [0, 1]). Zero-initialised: starts as the
-    identity. The map is float32 under a mixed policy, like the residual it feeds."""
+    """A colour map of the whole frame: the bottleneck's mean and maximum per channel
+    (layer-normalised) and the input's mean, brightest and darkest colour (of an 8×-smaller
+    copy, so single pixels do not count) -> a small dense layer -> a 3×3 matrix and an
+    offset, applied to every pixel of ``inputs`` (N×H×W×3 in [0, 1]). Zero-initialised:
+    starts as the identity. The map is float32 under a mixed policy, like the residual it feeds."""
     features = layers.Concatenate(name=f"{name}_features")([
         layers.GlobalAveragePooling2D(name=f"{name}_mean")(x), layers.GlobalMaxPooling2D(name=f"{name}_max")(x)])  # N×2F
+    # A trained bottleneck's features run to ~1e4 and grow with the frame's size (2× from a
+    # 224 crop to a 448×320 frame): unnormalised, they make the map explode on whole frames.
+    features = layers.LayerNormalization(name=f"{name}_features_norm", dtype="float32")(features)  # N×2F
     small = layers.AveragePooling2D(8, padding="same", name=f"{name}_small", dtype="float32")(inputs)  # N×H/8×W/8×3
     colours = [keras.ops.mean(small, axis=(1, 2)), keras.ops.max(small, axis=(1, 2)), keras.ops.min(small, axis=(1, 2))]
     statistics = layers.Concatenate(name=f"{name}_statistics", dtype="float32")(colours)  # N×9
