@@ -17,9 +17,9 @@ GroupNorm the groups are re-formed from the kept channels, so only the fine-tune
 
 Both architectures must share depth, normalisation, residual form, bottleneck and context
 blocks, and the deepest level (which the bottleneck, the frame-wide context and the frame-wide
-colour map also read) must keep its width, so those blocks are copied whole. A decoder level's line-wide context
-(``row_context``) reads the level's concatenated channels, keeps its hidden channels by the
-same score, and writes back to the kept concatenated channels.
+colour map also read) must keep its width, so those blocks are copied whole. A decoder
+level's line-wide context (``row_context``) reads the level's concatenated channels, keeps
+its hidden channels by the same score, and writes back to the kept concatenated channels.
 """
 
 from __future__ import annotations
