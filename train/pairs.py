@@ -212,6 +212,9 @@ def _make_pair_job(job: tuple[str, int, PairSettings]):
     return make_pair(Path(path), seed, settings)
 
 
+# Seconds `PairBank.close` waits for the workers to finish their pairs before killing them.
+_CLOSE_TIMEOUT_S = 10.0
+
 # Share of crops taken from the top of the picture: the tape's worst damage sits there
 # (flagging, tint and colour bars), and uniform crops of a tall photo rarely reach it.
 TOP_CROP_FRACTION = 0.25
@@ -323,9 +326,18 @@ class PairBank:
     def close(self) -> None:
         self._stop.set()
         self._permits.release(self.workers + 1)  # wake the job feeder so it sees the stop
-        if self._pool is not None:
+        if self._pool is None:
+            return
+        # Let the workers finish the pair in hand rather than `terminate()` at once: a worker
+        # killed while it writes a pair holds the result queue's lock, and the pool's own
+        # shutdown then waits on that lock forever (seen as a hung test run).
+        self._pool.close()
+        joiner = threading.Thread(target=self._pool.join, daemon=True, name="pair-bank-join")
+        joiner.start()
+        joiner.join(_CLOSE_TIMEOUT_S)
+        if joiner.is_alive():  # a job that never ends: kill the workers after all
             self._pool.terminate()
-            self._pool = None
+        self._pool = None
 
     def __enter__(self):
         return self.start()
