@@ -153,4 +153,5 @@ def test_the_global_colour_map_does_not_follow_the_scale_of_the_features():
     image = rng.random((1, 32, 32, 3), dtype=np.float32)
     mapped = block([deep, image]).numpy()
     assert not np.allclose(mapped, image, atol=1e-3)  # the map acts
-    np.testing.assert_allclose(block([1e3 * deep, image]).numpy(), mapped, atol=1e-5)
+    # The normalisation's epsilon and float32 rounding leave ~1e-5; unnormalised, ×1000 would move it by whole units.
+    np.testing.assert_allclose(block([1e3 * deep, image]).numpy(), mapped, atol=1e-4)
