@@ -6,7 +6,7 @@ import pytest
 from skimage import data
 
 from restore.degrade import ARTIFACTS, DegradeSettings, degrade
-from restore.engine.timebase import correct_timebase, estimate_line_offsets
+from restore.engine.timebase import TimebaseSettings, correct_timebase, estimate_line_offsets
 from restore.metrics import psnr
 from restore.pal import shift_lines
 
@@ -73,6 +73,19 @@ def test_a_border_that_only_wanders_slowly_is_left_alone(bordered):
     wandering = shift_lines(bordered, 2.0 * np.sin(lines / 90.0), fill_black=True)
     assert estimate_line_offsets(wandering) is None
     np.testing.assert_array_equal(correct_timebase(wandering), wandering)
+
+
+def test_a_ragged_border_over_a_picture_that_stays_is_left_alone(frame):
+    # A scanned film's edge (or dark picture at the side) wanders from line to line while
+    # the picture stays put: the border alone is no time-base error, and shifting the
+    # lines by its wander would shear a good frame.
+    ragged = frame.copy()
+    for line, width in enumerate(np.rint(12 + wave(frame.shape[0])).astype(int)):
+        ragged[line, :width] = 0
+    anything_goes = TimebaseSettings(min_agreement=-1.0)
+    assert estimate_line_offsets(ragged, anything_goes) is not None  # the border alone looks like jitter
+    assert estimate_line_offsets(ragged) is None
+    np.testing.assert_array_equal(correct_timebase(ragged), ragged)
 
 
 def test_input_is_not_modified(bordered):
