@@ -88,6 +88,19 @@ def test_casts_family_is_a_white_balance_cast_about_black():
     assert 3 <= warm <= 11
 
 
+def test_levels_family_lifts_blacks_and_keeps_whites_and_hue():
+    ramp = np.repeat(np.linspace(0, 255, 64, dtype=np.float32)[None, :, None], 16, axis=0).repeat(3, axis=2).astype(np.uint8)
+    lifts = []
+    for seed in range(12):
+        settings = dataclasses.replace(FAMILIES["levels"](np.random.default_rng(seed)), grain=0.0, softness=0.0, compression=0.0)
+        assert 0.4 <= settings.levels <= 1.0 and len(set(settings.cast_gain)) == 1 and len(set(settings.cast_offset)) == 1
+        lifted = degrade(ramp, settings, seed=seed).astype(np.float32)
+        assert np.abs(lifted[..., 0] - lifted[..., 2]).max() <= 2  # no cast: a grey ramp stays grey
+        assert lifted[:, -1].mean() >= 235  # whites stay near white (the gamma moves them a little)
+        lifts.append(lifted[:, 0].mean())
+    assert min(lifts) >= 3 and max(lifts) >= 30  # the pedestal reaches past the simulator's own 0.08
+
+
 @pytest.mark.parametrize(
     "families, message",
     [((("grain", 1.0),), "unknown damage families"), ((("clean", -1.0), ("wide", 1.0)), "weights"), ((("clean", 0.0),), "weights")],

@@ -195,6 +195,22 @@ def white_balance_settings(rng: np.random.Generator) -> DegradeSettings:
     )
 
 
+def levels_settings(rng: np.random.Generator) -> DegradeSettings:
+    """Lifted blacks and washed colour without a cast (a pedestal and chroma-gain error, and
+    the proc amp's gamma) at 0.4-1 of the simulator's strength, the pedestal raised by up to
+    another 0.1 of full scale with whites kept where they were (the simulator's own lift
+    reaches 0.08: archives show up to twice that); with light grain, softness and capture
+    compression half the time each. (Its levels come mixed with casts elsewhere, and the
+    model learned to leave lifted blacks alone: 28.96 dB in, 28.81 out.)"""
+    strength = float(rng.uniform(0.4, 1.0))
+    lift = float(rng.uniform(0.0, 0.1))
+    # x -> lift + (1 - lift)·x, about the simulator's mid-grey pivot: gain 1 - lift, offset ½·lift,
+    # given at full strength (the simulator scales both by ``levels``).
+    gain, offset = 1.0 - lift / strength, 0.5 * lift * 255 / strength
+    light = {name: float(rng.uniform(0.1, 0.4)) if rng.random() < 0.5 else 0.0 for name in ("grain", "softness", "compression")}
+    return DegradeSettings(levels=strength, cast_gain=(gain,) * 3, cast_offset=(offset,) * 3, **light)
+
+
 # Families of training damage, by name (see PairSettings.families for how often).
 FAMILIES = {
     "clean": lambda rng: PRESETS["clean"],
@@ -203,6 +219,7 @@ FAMILIES = {
     "archive": archive_like_settings,
     "bands": band_only_settings,
     "casts": white_balance_settings,
+    "levels": levels_settings,
     "wide": random_settings,
 }
 
