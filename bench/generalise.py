@@ -10,6 +10,10 @@ all: it measures how much a model changes a good frame (target ≥ 38 dB).
 
     python bench/generalise.py [--val ../shared/data/val] [--model SRC ...] [--limit 24]
                                [--grid docs/generalise_grid.png] [--json FILE] [--no-nlmeans]
+                               [--steps]
+
+``--steps`` scores each step of the analogue damage (at both strengths) and of the digital
+damage alone, beside ``clean``: which damage a model leaves as it is, and which it harms.
 
 ``--model`` may be repeated to compare models side by side; columns are labelled by the source.
 In the JSON, the PSNR of identical images (the clean set's input) is written as null.
@@ -33,7 +37,7 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from bench.heldout_damage import FAMILIES, SETS
+from bench.heldout_damage import FAMILIES, SETS, STEP_FAMILIES, STEP_SETS
 from restore import load_restorer, psnr, ssim
 from restore.images import find_images, read_image
 
@@ -42,6 +46,9 @@ INPUT = "input"
 NL_MEANS = "NL-means"
 CLEAN_TARGET_DB = 38.0
 DEFAULT_MODEL_LABEL = "bundled"
+# Every set by name: the benchmark's own, then its damage step by step (--steps).
+ALL_SETS = {**SETS, **STEP_SETS}
+ALL_FAMILIES = {**FAMILIES, **STEP_FAMILIES}
 # The grid's rows: (label, set), each from a different photo so the grid shows three pictures.
 GRID_ROWS = (("band", "bands"), ("digital damage", "digital"), ("clean passthrough", "clean"))
 
@@ -158,7 +165,7 @@ def print_report(results: dict[str, dict[str, Scores]], model_labels: list[str],
     damaged_sets = [name for name in results if name != "clean"]
     families: dict[str, list[str]] = {}
     for name in damaged_sets:
-        families.setdefault(FAMILIES[name], []).append(name)
+        families.setdefault(ALL_FAMILIES[name], []).append(name)
     for label in model_labels:
         print(f"\nGain of {label} over the input (PSNR dB / SSIM):")
         summary["gain_over_input"][label] = {}
@@ -212,16 +219,17 @@ def parse_args(argv) -> argparse.Namespace:
     parser.add_argument("--val", default=str(REPO_ROOT.parent / "shared" / "data" / "val"), help="folder of clean validation photos")
     parser.add_argument("--model", action="append", default=None, help="model source; repeat to compare (default: the bundled checkpoint)")
     parser.add_argument("--limit", type=int, default=24, help="number of validation photos (default 24)")
-    parser.add_argument("--sets", default=",".join(SETS), help=f"comma-separated subset of {', '.join(SETS)}")
+    parser.add_argument("--sets", default=",".join(SETS), help=f"comma-separated subset of {', '.join(SETS)}, or of --steps' sets")
+    parser.add_argument("--steps", action="store_true", help="score every analogue and digital step alone, and clean (replaces --sets)")
     parser.add_argument("--no-nlmeans", action="store_true", help="skip the (slow) NL-means baseline")
     parser.add_argument("--grid", default="docs/generalise_grid.png", help="where to write the sample grid ('' to skip)")
     parser.add_argument("--json", default="", help="also write every figure as JSON here")
     arguments = parser.parse_args(argv)
 
-    arguments.set_names = arguments.sets.split(",")
-    unknown = [name for name in arguments.set_names if name not in SETS]
+    arguments.set_names = [*STEP_SETS, "clean"] if arguments.steps else arguments.sets.split(",")
+    unknown = [name for name in arguments.set_names if name not in ALL_SETS]
     if unknown:
-        parser.error(f"unknown set(s) {', '.join(unknown)}; choose from {', '.join(SETS)}")
+        parser.error(f"unknown set(s) {', '.join(unknown)}; choose from {', '.join(SETS)} (or the steps: {', '.join(STEP_SETS)})")
     files, errors = find_images([Path(arguments.val)])
     if errors:
         parser.error("; ".join(f"{path}: {reason}" for path, reason in errors))
@@ -246,7 +254,7 @@ def measure(files: list[Path], set_names: list[str], methods: dict, grid_method:
     for index, path in enumerate(files):
         clean = pal_frame(path)
         for set_name in set_names:
-            damaged = SETS[set_name](clean, damage_rng(set_name, path.name))
+            damaged = ALL_SETS[set_name](clean, damage_rng(set_name, path.name))
             for method, run in methods.items():
                 began = time.perf_counter()
                 output = run(damaged)

@@ -6,6 +6,8 @@ changes the image; the band functions touch only the rows of their band.
 
 from __future__ import annotations
 
+import json
+
 import cv2
 import numpy as np
 import pytest
@@ -21,6 +23,7 @@ FUNCTIONS = {
     "red_cast": damage.red_cast,
     **damage.DIGITAL_STEPS,
     **{name: (lambda step: lambda rgb, rng: step(rgb, rng, STRONG))(step) for name, step in damage.ANALOGUE_STEPS.items()},
+    **damage.STEP_SETS,
 }
 BAND_FUNCTIONS = {name: function for name, (function, _) in damage.BAND_KINDS.items()}
 
@@ -78,3 +81,31 @@ def test_green_and_magenta_bars_drop_the_right_channels(image):
     magenta = damage.magenta_bar(image, np.random.default_rng(0), band=band).astype(int)
     assert green[:20, :, [0, 2]].mean() < 0.25 * image[:20, :, [0, 2]].mean()
     assert magenta[:20, :, 1].mean() < 0.25 * image[:20, :, 1].mean()
+
+
+def test_generalise_scores_every_step_alone(tmp_path, model_folder, capsys):
+    # `python bench/generalise.py --steps`: each analogue step (both strengths) and digital step
+    # alone, beside clean, in the table and the JSON.
+    from bench import generalise
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    cv2.imwrite(str(photos / "coffee.png"), data.coffee()[..., ::-1])
+    figures = tmp_path / "figures.json"
+    assert generalise.main(["--val", str(photos), "--model", str(model_folder), "--steps", "--no-nlmeans",
+                            "--grid", "", "--json", str(figures)]) == 0
+    table = capsys.readouterr().out
+    assert "| analogue_strong.lift_and_wash |" in table and "| digital.posterise |" in table and "| clean |" in table
+    sets = json.loads(figures.read_text())["sets"]
+    assert set(sets) == {*damage.STEP_SETS, "clean"}
+    assert len(damage.STEP_SETS) == 2 * len(damage.ANALOGUE_STEPS) + len(damage.DIGITAL_STEPS)
+    # The mild and strong forms of a step are different damage.
+    assert sets["analogue_mild.luma_noise"]["input"]["psnr"] != sets["analogue_strong.luma_noise"]["input"]["psnr"]
+
+
+def test_generalise_names_an_unknown_step(tmp_path, capsys):
+    from bench import generalise
+
+    with pytest.raises(SystemExit):
+        generalise.parse_args(["--val", str(tmp_path), "--sets", "analogue_strong.no_such_step"])
+    assert "unknown set(s) analogue_strong.no_such_step" in capsys.readouterr().err

@@ -26,6 +26,8 @@ Families (see `SETS` for the benchmark sets built from them):
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from bench.heldout_damage.analogue import ANALOGUE_STEPS, ANALOGUE_STRENGTHS, analogue_mild, analogue_strong
@@ -35,7 +37,7 @@ from bench.heldout_damage.digital import DIGITAL_STEPS, digital
 
 __all__ = [  # what the benchmark and its tests use; each module holds the rest of its family
     "ANALOGUE_STEPS", "ANALOGUE_STRENGTHS", "BAND_KINDS", "DIGITAL_STEPS", "FAMILIES", "SETS", "Band", "Damage",
-    "clean", "green_bar", "magenta_bar", "red_cast", "top_skew",
+    "STEP_FAMILIES", "STEP_SETS", "clean", "green_bar", "magenta_bar", "red_cast", "top_skew",
 ]
 
 
@@ -65,3 +67,12 @@ FAMILIES: dict[str, str] = {
     "flagging": "analogue",
     "clean": "clean",
 }
+
+# Each analogue step alone at both strengths, and each digital step alone: which of the damage
+# a model leaves or harms (``python bench/generalise.py --steps``). Named "<set>.<step>".
+STEP_SETS: dict[str, Damage] = {
+    **{f"analogue_{strength}.{name}": functools.partial(step, ranges=ranges)
+       for strength, ranges in ANALOGUE_STRENGTHS.items() for name, step in ANALOGUE_STEPS.items()},
+    **{f"digital.{name}": step for name, step in DIGITAL_STEPS.items()},
+}
+STEP_FAMILIES: dict[str, str] = {name: name.split(".")[0] for name in STEP_SETS}
