@@ -50,12 +50,11 @@ class TimebaseSettings:
     offsets stray this far (px, 90th percentile) from their own smooth course over
     ``jitter_lines`` lines; an edge that only wanders slowly is a slide mount's or the
     picture's, and "straightening" it would shear a good frame; ``min_agreement``: a line
-    that moved took its picture with it, so from line to line the shift that best aligns
-    the picture (`_picture_shifts`) correlates with the offsets' steps at least this much.
-    A border that wanders under a picture that stays (a scanned film's ragged edge, dark
-    picture at the frame's side) fails (on simulated jitter, corrections below 0.1 lost PSNR
-    on average); ``min_coherence``: below this likeness of neighbouring lines' detail the
-    picture cannot tell, and the border is trusted.
+    that moved took its picture along: the picture's own line-to-line shift
+    (`_picture_shifts`) against the offsets' steps has a slope 0.1-1 for soft, grainy jitter
+    and near 0 under a ragged edge that wanders alone (a scanned film's): a slope that is,
+    by two standard errors, below this vetoes; ``min_coherence``: below this likeness of
+    neighbouring lines' detail the picture cannot tell.
     """
 
     search_width: float = 56.0
@@ -68,7 +67,7 @@ class TimebaseSettings:
     max_line_step: float = 2.5
     min_jitter: float = 0.75
     jitter_lines: float = 8.0
-    min_agreement: float = 0.1
+    min_agreement: float = 0.2
     min_coherence: float = 0.3
 
 
@@ -358,10 +357,9 @@ def _line_offsets(borders: list, luma: np.ndarray, settings: TimebaseSettings) -
 
 
 def _picture_shifts(picture: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """How far (px, positive = right) each line of ``picture`` (float32 H×W luma) lies from
-    the line above, by one Lucas–Kanade step along the line; which of the H-1 line pairs
-    have the horizontal detail to say so; and how alike neighbouring lines' detail is (the
-    median correlation of their slopes: about 0.5-0.9 for photos, near 0 for noise alone)."""
+    """Per line pair of ``picture`` (float32 H×W luma): how far (px, + = right) the lower line
+    lies from the upper by one Lucas–Kanade step, and whether it has the detail to say so;
+    and the median correlation of neighbouring lines' slopes (photos 0.5-0.9, noise ~0)."""
     slopes = np.gradient(picture, axis=1)
     norms = np.sqrt(np.einsum("ij,ij->i", slopes, slopes))
     coherence = float(np.median(np.einsum("ij,ij->i", slopes[1:], slopes[:-1]) / np.maximum(norms[1:] * norms[:-1], 1e-12)))
@@ -372,18 +370,19 @@ def _picture_shifts(picture: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]
 
 
 def _picture_agrees(luma: np.ndarray, offsets: np.ndarray, settings: TimebaseSettings) -> bool:
-    """Whether the picture between the borders moved with the per-line ``offsets`` (see
-    `TimebaseSettings.min_agreement`). A picture that cannot tell does not veto: one flat
-    over most lines, or whose lines are unlike their neighbours (noise alone)."""
+    """Whether the picture between the borders may have moved with the per-line ``offsets``
+    (`TimebaseSettings.min_agreement`); one that cannot tell (flat, noise alone) does not veto."""
     margin = int(np.ceil(np.abs(offsets).max())) + 2 + luma.shape[1] // 10
     picture = luma[:, margin:-margin]
     if picture.shape[1] < 16:
         return True
     shifts, detailed, coherence = _picture_shifts(picture)
-    steps = np.diff(offsets)[detailed]
-    if coherence < settings.min_coherence or detailed.mean() < 0.5 or steps.std() == 0 or shifts[detailed].std() == 0:
+    steps, shifts = (values - values.mean() for values in (np.diff(offsets)[detailed], shifts[detailed]))
+    if coherence < settings.min_coherence or detailed.mean() < 0.5 or not steps.any():
         return True
-    return bool(np.corrcoef(shifts[detailed], steps)[0, 1] >= settings.min_agreement)
+    slope = float(steps @ shifts / (steps @ steps))
+    error = float(np.sqrt(np.sum((shifts - slope * steps) ** 2) / max(1, steps.size - 2) / (steps @ steps)))
+    return slope + 2.0 * error >= settings.min_agreement
 
 
 def correct_timebase(rgb: np.ndarray, settings: TimebaseSettings = TimebaseSettings()) -> np.ndarray:
