@@ -15,15 +15,12 @@ from skimage import data
 
 from bench import heldout_damage as damage
 
-STRONG = damage.ANALOGUE_STRENGTHS["strong"]
 FUNCTIONS = {
     **{name: function for name, function in damage.SETS.items() if name != "clean"},
     **{name: function for name, (function, _) in damage.BAND_KINDS.items()},
     "top_skew": damage.top_skew,
     "red_cast": damage.red_cast,
-    **damage.DIGITAL_STEPS,
-    **{name: (lambda step: lambda rgb, rng: step(rgb, rng, STRONG))(step) for name, step in damage.ANALOGUE_STEPS.items()},
-    **damage.STEP_SETS,
+    **damage.STEP_SETS,  # every digital step, and every analogue step at both strengths
 }
 BAND_FUNCTIONS = {name: function for name, (function, _) in damage.BAND_KINDS.items()}
 
