@@ -12,8 +12,9 @@ all: it measures how much a model changes a good frame (target ≥ 38 dB).
                                [--grid docs/generalise_grid.png] [--json FILE] [--no-nlmeans]
                                [--steps]
 
-``--steps`` scores each step of the analogue damage (at both strengths) and of the digital
-damage alone, beside ``clean``: which damage a model leaves as it is, and which it harms.
+``--steps`` scores each step of the analogue damage (at both strengths), of the digital damage
+and of the sample-like frame alone, beside ``clean``: which damage a model leaves as it is, and
+which it harms.
 
 ``--model`` may be repeated to compare models side by side; columns are labelled by the source.
 In the JSON, the PSNR of identical images (the clean set's input) is written as null.
@@ -220,7 +221,7 @@ def parse_args(argv) -> argparse.Namespace:
     parser.add_argument("--model", action="append", default=None, help="model source; repeat to compare (default: the bundled checkpoint)")
     parser.add_argument("--limit", type=int, default=24, help="number of validation photos (default 24)")
     parser.add_argument("--sets", default=",".join(SETS), help=f"comma-separated subset of {', '.join(SETS)}, or of --steps' sets")
-    parser.add_argument("--steps", action="store_true", help="score every analogue and digital step alone, and clean (replaces --sets)")
+    parser.add_argument("--steps", action="store_true", help="score every analogue, digital and sample-like step alone, and clean (replaces --sets)")
     parser.add_argument("--no-nlmeans", action="store_true", help="skip the (slow) NL-means baseline")
     parser.add_argument("--grid", default="docs/generalise_grid.png", help="where to write the sample grid ('' to skip)")
     parser.add_argument("--json", default="", help="also write every figure as JSON here")

@@ -18,9 +18,7 @@ from bench import heldout_damage as damage
 FUNCTIONS = {
     **{name: function for name, function in damage.SETS.items() if name != "clean"},
     **{name: function for name, (function, _) in damage.BAND_KINDS.items()},
-    "top_skew": damage.top_skew,
-    "red_cast": damage.red_cast,
-    **damage.STEP_SETS,  # every digital step, and every analogue step at both strengths
+    **damage.STEP_SETS,  # every digital and sample-like step, and every analogue step at both strengths
 }
 BAND_FUNCTIONS = {name: function for name, (function, _) in damage.BAND_KINDS.items()}
 
@@ -93,9 +91,10 @@ def test_generalise_scores_every_step_alone(tmp_path, model_folder, capsys):
                             "--grid", "", "--json", str(figures)]) == 0
     table = capsys.readouterr().out
     assert "| analogue_strong.lift_and_wash |" in table and "| digital.posterise |" in table and "| clean |" in table
+    assert "| sample_like.red_cast |" in table
     sets = json.loads(figures.read_text())["sets"]
     assert set(sets) == {*damage.STEP_SETS, "clean"}
-    assert len(damage.STEP_SETS) == 2 * len(damage.ANALOGUE_STEPS) + len(damage.DIGITAL_STEPS)
+    assert len(damage.STEP_SETS) == 2 * len(damage.ANALOGUE_STEPS) + len(damage.DIGITAL_STEPS) + len(damage.SAMPLE_LIKE_STEPS)
     # The mild and strong forms of a step are different damage.
     assert sets["analogue_mild.luma_noise"]["input"]["psnr"] != sets["analogue_strong.luma_noise"]["input"]["psnr"]
 

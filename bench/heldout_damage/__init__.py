@@ -31,12 +31,14 @@ import functools
 import numpy as np
 
 from bench.heldout_damage.analogue import ANALOGUE_STEPS, ANALOGUE_STRENGTHS, analogue_mild, analogue_strong
-from bench.heldout_damage.bands import BAND_KINDS, Band, bands, green_bar, magenta_bar, red_cast, sample_like, top_skew
+from bench.heldout_damage.bands import (BAND_KINDS, SAMPLE_LIKE_STEPS, Band, bands, green_bar, magenta_bar, red_cast,
+                                        sample_like, top_skew)
 from bench.heldout_damage.common import Damage
 from bench.heldout_damage.digital import DIGITAL_STEPS, digital
 
 __all__ = [  # what the benchmark and its tests use; each module holds the rest of its family
-    "ANALOGUE_STEPS", "ANALOGUE_STRENGTHS", "BAND_KINDS", "DIGITAL_STEPS", "FAMILIES", "SETS", "Band", "Damage",
+    "ANALOGUE_STEPS", "ANALOGUE_STRENGTHS", "BAND_KINDS", "DIGITAL_STEPS", "FAMILIES", "SAMPLE_LIKE_STEPS", "SETS", "Band",
+    "Damage",
     "STEP_FAMILIES", "STEP_SETS", "clean", "green_bar", "magenta_bar", "red_cast", "top_skew",
 ]
 
@@ -68,11 +70,12 @@ FAMILIES: dict[str, str] = {
     "clean": "clean",
 }
 
-# Each analogue step alone at both strengths, and each digital step alone: which of the damage
-# a model leaves or harms (``python bench/generalise.py --steps``). Named "<set>.<step>".
+# Each analogue step alone at both strengths, each digital step alone, and each of the sample
+# frame's three faults alone: which of the damage a model leaves or harms (``python bench/generalise.py --steps``). Named "<set>.<step>".
 STEP_SETS: dict[str, Damage] = {
     **{f"analogue_{strength}.{name}": functools.partial(step, ranges=ranges)
        for strength, ranges in ANALOGUE_STRENGTHS.items() for name, step in ANALOGUE_STEPS.items()},
     **{f"digital.{name}": step for name, step in DIGITAL_STEPS.items()},
+    **{f"sample_like.{name}": step for name, step in SAMPLE_LIKE_STEPS.items()},
 }
 STEP_FAMILIES: dict[str, str] = {name: name.split(".")[0] for name in STEP_SETS}

@@ -200,14 +200,30 @@ def red_cast(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return to_uint8(image * gains + np.float32([uniform(rng, (5, 20)), 0, 0]))
 
 
+def sample_like_bar(rgb: np.ndarray, rng: np.random.Generator, band: Band | None = None) -> np.ndarray:
+    """The sample frame's magenta bar: green gone over the top 50–70 lines (of 576), the picture
+    beneath 20–60% visible (uint8 RGB H×W×3 in and out). ``band`` fixes the rows (default: drawn
+    as `sample_like_band` draws them)."""
+    band = band or sample_like_band(rgb.shape[0], rng)
+    return magenta_bar(rgb, rng, band=band, ranges=BandRanges(visibility=(0.2, 0.6)))
+
+
+def sample_like_band(height: int, rng: np.random.Generator) -> Band:
+    """The rows of the sample frame's bar: the top 50–70 lines of a 576-line frame, edge feathered 0–4 lines."""
+    lines = int(np.clip(round(height * uniform(rng, (50, 70)) / 576), 2, height))
+    return Band(0, lines, feather=integer(rng, (0, 4)))
+
+
+# The sample frame's damage in the order it is applied; each alone is a step of `--steps`.
+SAMPLE_LIKE_STEPS: dict[str, Callable[[np.ndarray, np.random.Generator], np.ndarray]] = {
+    "top_skew": top_skew,
+    "magenta_bar": sample_like_bar,
+    "red_cast": red_cast,
+}
+
+
 def sample_like(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Modelled on a real digitised frame: top skew, a magenta bar over the top ~60 lines, then a red
-    cast with lifted blacks (uint8 RGB H×W×3 in and out)."""
-    height = rgb.shape[0]
-    lines = int(np.clip(round(height * uniform(rng, (50, 70)) / 576), 2, height))
-    band = Band(0, lines, feather=integer(rng, (0, 4)))
-    bent = top_skew(rgb, rng)
-    barred = magenta_bar(bent, rng, band=band, ranges=BandRanges(visibility=(0.2, 0.6)))
-    return red_cast(barred, rng)
-
-
+    cast with lifted blacks (`SAMPLE_LIKE_STEPS`; uint8 RGB H×W×3 in and out)."""
+    band = sample_like_band(rgb.shape[0], rng)  # drawn first, so the figures stay as they were
+    return red_cast(sample_like_bar(top_skew(rgb, rng), rng, band), rng)
