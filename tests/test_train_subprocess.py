@@ -8,13 +8,15 @@ import json
 import math
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import tensorflow as tf
-from train_helpers import ODD_SIZE, assert_model_folder, cli_arguments, photo
+from train_helpers import ODD_SIZE, assert_model_folder, cli_arguments, iterations, photo
 
 pytest_plugins = ("train_fixtures",)  # the fixture photos
 
@@ -120,6 +122,46 @@ def main(data, val, out):
 if __name__ == "__main__":
     main(*sys.argv[1:])
 """
+
+
+def test_ctrl_c_stops_a_run_quietly_and_names_the_checkpoint_to_resume(photos, tmp_path):
+    # A terminal's Ctrl-C reaches the whole foreground process group: the training process
+    # and its pair workers. The run stops within seconds, without a traceback from either,
+    # exits 130 and names the checkpoint `--resume` continues from.
+    from conftest import start_process
+
+    out = tmp_path / "interrupted"
+    arguments = cli_arguments(photos, out, "--steps", "100000", "--checkpoint-every", "3")
+    process = start_process([sys.executable, "-m", "train", *arguments], cwd=ROOT, env=_subprocess_env(tmp_path),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        deadline = time.monotonic() + SUBPROCESS_TIMEOUT
+        while not list((out / "checkpoints").glob("ckpt-6.index")) and time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"finished before it could be interrupted: {process.communicate()}")
+            time.sleep(0.1)
+        os.killpg(process.pid, signal.SIGINT)
+        interrupted = time.monotonic()
+        _, stderr = process.communicate(timeout=60)
+        stopping = time.monotonic() - interrupted
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode == 130, stderr[-4000:]
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr[-4000:]
+    [line] = [line for line in stderr.splitlines() if line.startswith("interrupted:")]
+    match = re.fullmatch(r"interrupted: training stopped at step (\d+); --resume continues from the last checkpoint, (.+)", line)
+    assert match, line
+    checkpoint = Path(match.group(2))
+    assert checkpoint.parent == out / "checkpoints" and 6 <= iterations(checkpoint) <= int(match.group(1))
+    assert stopping < 8, f"took {stopping:.1f} s to stop"  # a pair worker killed mid-pair made it wait 10 s
+    # No pair worker left behind (an exited one may stay a zombie until init reaps it).
+    deadline = time.monotonic() + 10
+    with pytest.raises(ProcessLookupError):
+        while time.monotonic() < deadline:
+            os.killpg(process.pid, 0)
+            time.sleep(0.2)
 
 
 def test_mirrored_strategy_on_two_logical_cpus(photos, tmp_path):

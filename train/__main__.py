@@ -2,7 +2,8 @@
 
 Trains the restoration generator on clean photos degraded on the fly and writes a
 folder that ``restore.load_restorer(DIR)`` loads. ``--resume`` continues an interrupted
-run exactly where its last checkpoint left off. Every option is a field of
+run exactly where its last checkpoint left off; Ctrl-C stops a run (exit status 130) and
+says which checkpoint that is. Every option is a field of
 `train.config.TrainConfig`.
 """
 
@@ -36,6 +37,9 @@ def main(argv=None) -> int:
     except RuntimeError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt as error:  # a `TrainingInterrupted` from fit() says where to resume
+        print(f"interrupted: {error or 'before training started'}", file=sys.stderr)
+        return 130
     print(f"model written to {out}")
     return 0
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import multiprocessing
+import signal
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -224,6 +225,13 @@ FAMILIES = {
 }
 
 
+def _start_worker() -> None:
+    # Ctrl-C reaches the whole foreground process group. The training process answers it and
+    # closes the pool; a worker killed mid-pair would hold the result queue's lock (`close`).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    tune_allocator_for_frames()
+
+
 def _make_pair_job(job: tuple[str, int, PairSettings]):
     path, seed, settings = job
     return make_pair(Path(path), seed, settings)
@@ -281,7 +289,7 @@ class PairBank:
     def start(self) -> "PairBank":
         # "spawn": TensorFlow in the parent is not fork-safe.
         context = multiprocessing.get_context("spawn")
-        self._pool = context.Pool(self.workers, initializer=tune_allocator_for_frames)
+        self._pool = context.Pool(self.workers, initializer=_start_worker)
         results = self._pool.imap_unordered(_make_pair_job, self._jobs(), chunksize=1)
         replace_rng = np.random.default_rng(self.seed + 1)
 

@@ -167,6 +167,15 @@ class Validation(keras.callbacks.Callback):
         self.export(step, self.history[-1] if self.history else {})
 
 
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during `fit`: says at which step, and where ``--resume`` will continue from."""
+
+    def __init__(self, step: int, latest_checkpoint: str | None, checkpoint_every: int):
+        resume = (f"--resume continues from the last checkpoint, {latest_checkpoint}" if latest_checkpoint
+                  else f"no checkpoint was written yet (one every {checkpoint_every} steps)")
+        super().__init__(f"training stopped at step {step}; {resume}")
+
+
 class Checkpointing(keras.callbacks.Callback):
     """Saves generator, discriminator and optimiser state every interval for exact resume."""
 
@@ -269,8 +278,12 @@ def train(config: TrainConfig, command: str | None = None) -> Path:
         bank.wait_until_ready(minimum=min(config.bank_size, 16))
         dataset = make_dataset(bank, config.batch, config.crop, config.seed + initial_epoch)
         if initial_epoch < epochs:
-            model.fit(dataset, epochs=epochs, steps_per_epoch=config.checkpoint_every, initial_epoch=initial_epoch,
-                      callbacks=callbacks, shuffle=False, verbose=1 if sys.stdout.isatty() else 2)
+            try:
+                model.fit(dataset, epochs=epochs, steps_per_epoch=config.checkpoint_every, initial_epoch=initial_epoch,
+                          callbacks=callbacks, shuffle=False, verbose=1 if sys.stdout.isatty() else 2)
+            except KeyboardInterrupt:
+                step = int(model.generator_optimizer.iterations.numpy())
+                raise TrainingInterrupted(step, manager.latest_checkpoint, config.checkpoint_every) from None
         log.info("made %d training pairs (%d unreadable files skipped)", bank.made, bank.skipped)
     if not (out / "generator.weights.h5").exists():
         validation.on_epoch_end(epochs)
