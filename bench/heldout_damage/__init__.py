@@ -37,9 +37,8 @@ from bench.heldout_damage.common import Damage
 from bench.heldout_damage.digital import DIGITAL_STEPS, digital
 
 __all__ = [  # what the benchmark and its tests use; each module holds the rest of its family
-    "ANALOGUE_STEPS", "ANALOGUE_STRENGTHS", "BAND_KINDS", "DIGITAL_STEPS", "FAMILIES", "SAMPLE_LIKE_STEPS", "SETS", "Band",
-    "Damage",
-    "STEP_FAMILIES", "STEP_SETS", "clean", "green_bar", "magenta_bar", "red_cast", "top_skew",
+    "ANALOGUE_STEPS", "ANALOGUE_STRENGTHS", "BAND_KINDS", "DIGITAL_STEPS", "FAMILIES", "SAMPLE_LIKE_STEPS", "SETS",
+    "Band", "Damage", "STEP_FAMILIES", "STEP_SETS", "clean", "green_bar", "magenta_bar", "red_cast", "top_skew",
 ]
 
 
@@ -71,7 +70,8 @@ FAMILIES: dict[str, str] = {
 }
 
 # Each analogue step alone at both strengths, each digital step alone, and each of the sample
-# frame's three faults alone: which of the damage a model leaves or harms (``python bench/generalise.py --steps``). Named "<set>.<step>".
+# frame's three faults alone: which of the damage a model leaves or harms
+# (``python bench/generalise.py --steps``). Named "<set>.<step>".
 STEP_SETS: dict[str, Damage] = {
     **{f"analogue_{strength}.{name}": functools.partial(step, ranges=ranges)
        for strength, ranges in ANALOGUE_STRENGTHS.items() for name, step in ANALOGUE_STEPS.items()},

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from bench.heldout_damage.common import integer, shift_rows, to_uint8, uniform
+from bench.heldout_damage.common import Damage, integer, shift_rows, to_uint8, uniform
 
 
 @dataclass(frozen=True)
@@ -200,6 +200,12 @@ def red_cast(rgb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return to_uint8(image * gains + np.float32([uniform(rng, (5, 20)), 0, 0]))
 
 
+def sample_like_band(height: int, rng: np.random.Generator) -> Band:
+    """The rows of the sample frame's bar: the top 50–70 lines of a 576-line frame, edge feathered 0–4 lines."""
+    lines = int(np.clip(round(height * uniform(rng, (50, 70)) / 576), 2, height))
+    return Band(0, lines, feather=integer(rng, (0, 4)))
+
+
 def sample_like_bar(rgb: np.ndarray, rng: np.random.Generator, band: Band | None = None) -> np.ndarray:
     """The sample frame's magenta bar: green gone over the top 50–70 lines (of 576), the picture
     beneath 20–60% visible (uint8 RGB H×W×3 in and out). ``band`` fixes the rows (default: drawn
@@ -208,14 +214,8 @@ def sample_like_bar(rgb: np.ndarray, rng: np.random.Generator, band: Band | None
     return magenta_bar(rgb, rng, band=band, ranges=BandRanges(visibility=(0.2, 0.6)))
 
 
-def sample_like_band(height: int, rng: np.random.Generator) -> Band:
-    """The rows of the sample frame's bar: the top 50–70 lines of a 576-line frame, edge feathered 0–4 lines."""
-    lines = int(np.clip(round(height * uniform(rng, (50, 70)) / 576), 2, height))
-    return Band(0, lines, feather=integer(rng, (0, 4)))
-
-
 # The sample frame's damage in the order it is applied; each alone is a step of `--steps`.
-SAMPLE_LIKE_STEPS: dict[str, Callable[[np.ndarray, np.random.Generator], np.ndarray]] = {
+SAMPLE_LIKE_STEPS: dict[str, Damage] = {
     "top_skew": top_skew,
     "magenta_bar": sample_like_bar,
     "red_cast": red_cast,
