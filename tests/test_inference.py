@@ -192,7 +192,7 @@ def test_no_retrace_across_sizes_and_calls(model_folder):
     for size in sizes:
         fresh.restore(noisy_image(*size))
     traced = fresh.tracing_count
-    assert traced == 2  # one whole-image function and one tile function, each traced once
+    assert traced == 2  # one whole-image function (8-bit pixels) and one tile function, each traced once
     for size in reversed(sizes):
         fresh.restore(noisy_image(*size))
     assert fresh.tracing_count == traced
@@ -335,13 +335,27 @@ def test_large_image_restores_in_bounded_memory(model_folder):
 # --------------------------------------------------------------------------- #
 # Several images at once
 # --------------------------------------------------------------------------- #
+class CountingRunner:
+    """A network runner that notes how many whole pictures each `run_pixels` call gets."""
+
+    def __init__(self, runner, calls: list[int]):
+        self.runner, self.calls = runner, calls
+
+    def __call__(self, batch):
+        return self.runner(batch)
+
+    def run_pixels(self, batch):
+        self.calls.append(batch.shape[0])
+        return self.runner.run_pixels(batch)
+
+
 @pytest.mark.parametrize("precision", ["float32", "bfloat16"])
 def test_restore_batch_gives_what_restore_gives_each_image(model_folder, precision):
     fresh = load_restorer(str(model_folder), tile=TILE, overlap=OVERLAP, precision=precision)
     fresh.pictures_per_call = 2  # fewer than the shipped 4, so the cut of a run shows
     calls = []
     runner = fresh._runner
-    fresh._runner = lambda batch: calls.append(batch.shape[0]) or runner(batch)
+    fresh._runner = CountingRunner(runner, calls)
     # Two runs of equal sizes (the second cut by pictures_per_call), a lone size, one
     # image large enough to tile, and grey and 16-bit ones kept as they are.
     images = [noisy_image(48, 64, seed) for seed in range(3)] + [noisy_image(40, 40, 3), noisy_image(200, 300, 4),
@@ -356,7 +370,7 @@ def test_restore_batch_gives_what_restore_gives_each_image(model_folder, precisi
         assert np.abs(batched.astype(np.int64) - single.astype(np.int64)).max() <= scale  # within a level
     # The network really changed them (a batch is not passed through).
     assert np.abs(together[0].astype(int) - images[0].astype(int)).mean() > 1.0
-    assert runner.tracing_count == 2  # batches of any size reuse the whole-image function
+    assert runner.tracing_count == 3  # batches of any size reuse the 8-bit, 16-bit and tile functions
 
 
 def test_restore_batch_checks_every_image(restorer):

@@ -64,6 +64,22 @@ def test_int8_restores_close_to_float32_and_is_cached(model_folder, picture, flo
     np.testing.assert_array_equal(again, restored)
 
 
+# Integer pixels are converted inside the graph; the numbers are numpy's conversions to the
+# bit in float32, and within a level in bfloat16 (its graph may fuse differently).
+@pytest.mark.parametrize("precision, levels", [("float32", 0), ("bfloat16", 1)])
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
+def test_run_pixels_is_the_float_network_between_numpy_conversions(model_folder, picture, precision, levels, dtype):
+    runner = load_restorer(str(model_folder), precision=precision)._runner
+    scale = {np.uint8: 255, np.uint16: 65535, np.float32: 1}[dtype]
+    pixels = (picture[:, :64].astype(np.float64) / 255 * scale).astype(dtype)[None]  # 1×64×64×3
+    restored = runner.run_pixels(pixels)
+    assert restored.dtype == dtype and restored.shape == pixels.shape
+    expected = precision_module.float_pixels(runner, pixels)
+    tolerance = levels * scale / 255 if dtype == np.float32 else levels * scale // 255
+    np.testing.assert_allclose(restored.astype(np.float64), expected.astype(np.float64), rtol=0, atol=tolerance + 1e-6)
+    assert np.abs(restored.astype(np.float64) - pixels).max() > scale / 255  # the network really ran
+
+
 def test_bfloat16_keeps_the_residual_add_in_float32(untrained_model_folder, picture):
     # An untrained residual generator adds exactly zero. On 16-bit input only a float32 add
     # returns every value unchanged: bfloat16 keeps 8 significant bits.

@@ -27,7 +27,8 @@ class Prepared:
     scale: float
 
     def finish(self, restored: np.ndarray, pal_aspect: bool) -> np.ndarray:
-        """The restored float32 RGB back in the input's layout, dtype and (with ``pal_aspect``) square pixels."""
+        """The restored RGB, in the input's dtype (a whole image) or float32 in [0, 1] (a
+        tiled one), back in the input's layout and dtype and (with ``pal_aspect``) square pixels."""
         height, width = self.array.shape[:2]
         alpha = self.array[:, :, 3] if self.layout == "rgba" else None
         if alpha is not None and self.scale == 1.0:
@@ -42,7 +43,7 @@ class Prepared:
         if self.layout in ("grey", "grey1"):
             restored = cv2.cvtColor(restored, cv2.COLOR_RGB2GRAY)
             restored = restored if self.layout == "grey" else restored[:, :, None]
-        result = from_unit(restored, self.array.dtype, self.scale)
+        result = from_unit(restored, self.array.dtype, self.scale) if restored.dtype.kind == "f" else np.ascontiguousarray(restored)
         if alpha is not None:
             result = np.dstack([result, alpha])
         return result

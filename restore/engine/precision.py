@@ -1,7 +1,9 @@
 """The network's numeric precision at inference: float32, bfloat16 or int8, or ``auto``.
 
 One `NetworkRunner` per precision turns a float32 ``N×H×W×3`` batch in [0, 1] into the
-restored float32 batch; `restore.engine.restorer.Restorer` only ever calls a runner.
+restored float32 batch, and a batch of pixels (uint8, uint16 or float) into restored pixels
+of the same dtype (`NetworkRunner.run_pixels`); `restore.engine.restorer.Restorer` only
+ever calls a runner.
 
 * ``float32``: the Keras generator as trained, its batch normalisations folded into the
   convolutions (`restore.engine.folding`), through TensorFlow (oneDNN on a CPU).
@@ -35,6 +37,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from restore.engine.folding import fold_normalization
+from restore.engine.pictures import FULL_SCALE, from_unit, to_unit
 
 __all__ = [
     "AUTO",
@@ -74,6 +77,11 @@ class NetworkRunner(Protocol):
     precision: str
 
     def __call__(self, batch: np.ndarray) -> np.ndarray: ...
+
+    def run_pixels(self, batch: np.ndarray) -> np.ndarray:
+        """An ``N×H×W×3`` batch of pixels (uint8, uint16, or float32 taken as [0, 1]) -> the
+        restored pixels in the same dtype and shape: clipped to full scale, integers rounded."""
+        ...
 
 
 def check_precision(precision: str) -> str:
@@ -117,14 +125,17 @@ PICTURES_PER_CALL = {"float32": 4, "bfloat16": 4, "int8": 1}
 
 @dataclass
 class KerasRunner:
-    """A Keras generator through two graphs, each traced and frozen once, on first use: whole
-    images (``N×H×W×3``, any size) and tile batches (``N×tile×tile×3``).
+    """A Keras generator through graphs, each traced and frozen once, on first use: whole
+    images (``N×H×W×3``, any size), tile batches (``N×tile×tile×3``), and whole images of
+    8- or 16-bit pixels (`run_pixels`).
 
     Freezing makes the weights constants of the graph, so they are cast (to bfloat16) and
     reordered into oneDNN's blocked layout once instead of on every call (oneDNN's verbose log:
     16 of the 21 weight reorders a call gone), with the same output to the bit in float32.
     What that saves a 768×576 frame is within this 2-core machine's noise: from nothing to
-    5 ms in side-by-side runs."""
+    5 ms in side-by-side runs. Integer pixels are scaled, clipped and rounded inside their
+    graph, so a quarter of the bytes cross into TensorFlow and back and numpy makes no float
+    copies: 3 ms of a 768×576 bfloat16 frame's 40 (`bench/speed.py`)."""
 
     model: Any
     tile: int | None
@@ -138,15 +149,33 @@ class KerasRunner:
         def run(batch):
             return tf.cast(model(batch, training=False), tf.float32)
 
-        self._functions = {"whole": tf.function(run, input_signature=[tf.TensorSpec([None, None, None, 3], tf.float32)])}
+        def pixels(dtype):
+            scale = FULL_SCALE[np.dtype(dtype)]
+
+            def run_scaled(batch):  # integer pixels in and out, as `from_unit(run(to_unit(...)))`
+                restored = tf.clip_by_value(run(tf.cast(batch, tf.float32) * (1.0 / scale)), 0.0, 1.0)
+                return tf.cast(tf.round(restored * scale), dtype)  # round half to even, as np.rint
+
+            return tf.function(run_scaled, input_signature=[tf.TensorSpec([None, None, None, 3], dtype)])
+
+        def signature(height, width):
+            return [tf.TensorSpec([None, height, width, 3], tf.float32)]
+
+        self._functions = {"whole": tf.function(run, input_signature=signature(None, None))}
         if self.tile:
-            self._functions["tiles"] = tf.function(run, input_signature=[tf.TensorSpec([None, self.tile, self.tile, 3], tf.float32)])
+            self._functions["tiles"] = tf.function(run, input_signature=signature(self.tile, self.tile))
+        self._functions |= {np.dtype(dtype).name: pixels(dtype) for dtype in FULL_SCALE}
         self._graphs: dict[str, Callable[[Any], Any]] = {}
         self._lock = threading.Lock()  # the app restores from several threads
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         tiled = "tiles" in self._functions and batch.shape[1:3] == (self.tile, self.tile)
         return self._graph("tiles" if tiled else "whole")(batch)
+
+    def run_pixels(self, batch: np.ndarray) -> np.ndarray:
+        if batch.dtype.name in self._functions:
+            return self._graph(batch.dtype.name)(batch)
+        return float_pixels(self, batch)
 
     def _graph(self, kind: str) -> Callable[[np.ndarray], np.ndarray]:
         if kind not in self._graphs:
@@ -160,13 +189,23 @@ class KerasRunner:
         return sum(function.experimental_get_tracing_count() for function in self._functions.values())
 
 
+def float_pixels(runner: Callable[[np.ndarray], np.ndarray], batch: np.ndarray) -> np.ndarray:
+    """`NetworkRunner.run_pixels` through the float32 ``runner`` and numpy conversions."""
+    scale = FULL_SCALE.get(batch.dtype, 1.0)
+    return from_unit(runner(to_unit(batch, scale)), batch.dtype, scale)
+
+
 def _frozen_graph(function) -> Callable[[np.ndarray], np.ndarray]:
     """``function`` traced once, its variables turned into constants."""
     import tensorflow as tf
     from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
     graph = convert_variables_to_constants_v2(function.get_concrete_function())
-    return lambda batch: graph(tf.convert_to_tensor(batch, tf.float32))[0].numpy()
+    # Called directly, the frozen function (which declares no arguments) fails to bind its
+    # input, and the error message it builds and drops prints the whole batch (1.2 ms a
+    # 768×576 frame); a function with the same signature around it binds at once.
+    call = tf.function(lambda batch: graph(batch)[0], input_signature=function.input_signature)
+    return lambda batch: call(batch).numpy()
 
 
 @dataclass
@@ -193,6 +232,9 @@ class LiteRTRunner:
         self._interpreter.set_tensor(self._input, np.ascontiguousarray(batch, np.float32))
         self._interpreter.invoke()
         return self._interpreter.get_tensor(self._output).copy()
+
+    def run_pixels(self, batch: np.ndarray) -> np.ndarray:
+        return float_pixels(self, batch)
 
 
 def _float32_runner(model, generator_config, tile: int | None) -> KerasRunner:

@@ -21,9 +21,10 @@ How an image is run
   around 1.3 GiB of resident memory, TensorFlow's own ~0.7 GiB included.
 * ``tile=None`` (``--tile 0``) always runs whole; memory then grows with the image.
 
-The network runs through two compiled ``tf.function``s, each traced once: one for whole
-images (``N×H×W×3``, dynamic N, H and W: `Restorer.restore_batch` runs frames of one size
-together) and one for tiles (``N×tile×tile×3``). Repeated calls with any image size never
+The network runs through compiled ``tf.function``s, each traced once: one for whole images
+per pixel dtype (``N×H×W×3``, dynamic N, H and W: `Restorer.restore_batch` runs frames of
+one size together; 8- and 16-bit pixels are scaled, clipped and rounded inside the graph)
+and one for tiles (``N×tile×tile×3``, float32). Repeated calls with any image size never
 retrace.
 
 Bit depth: 16-bit input is restored from its full precision (the network works in
@@ -254,12 +255,12 @@ class Restorer:
         if self.line_alignment:
             prepared = [dataclasses.replace(item, colour=_align_lines(np.ascontiguousarray(item.colour), item.scale))
                         for item in prepared]
-        restored: list[np.ndarray] = []  # float32 H×W×3 in [0, 1], one per image
+        restored: list[np.ndarray] = []  # H×W×3, one per image (see `Prepared.finish`)
         for run in same_size_runs(prepared, self.pictures_per_call):
             if self._tiles(run[0].colour):
                 restored += [self._restore_tiled(item.colour, item.scale) for item in run]
             else:
-                restored += self._restore_whole([item.colour for item in run], run[0].scale)
+                restored += self._restore_whole([item.colour for item in run])
         return [item.finish(colour, pal_aspect) for item, colour in zip(prepared, restored)]
 
     def video_batches(self) -> Callable[..., list[np.ndarray]]:
@@ -313,12 +314,11 @@ class Restorer:
         padded_width = width + (-width % self.multiple)
         return bool(self.tile) and (padded_height > self.tile or padded_width > self.tile)
 
-    def _restore_whole(self, colours: list[np.ndarray], scale: float) -> list[np.ndarray]:
-        """Images of one size, run whole in one network call -> float32 H×W×3 in [0, 1] each."""
-        batch, (height, width) = pad_to_multiple(np.stack([to_unit(colour, scale) for colour in colours]), self.multiple)
-        output = self._runner(batch)[:, :height, :width]
-        np.clip(output, 0.0, 1.0, out=output)
-        return list(output)
+    def _restore_whole(self, colours: list[np.ndarray]) -> list[np.ndarray]:
+        """Images of one size and dtype, run whole in one network call -> the restored
+        H×W×3 pixels of each, in that dtype (padded and converted in the network's graph)."""
+        batch, (height, width) = pad_to_multiple(np.stack(colours), self.multiple)
+        return list(self._runner.run_pixels(batch)[:, :height, :width])
 
     def _restore_tiled(self, colour: np.ndarray, scale: float) -> np.ndarray:
         return restore_tiled(colour, lambda block: to_unit(block, scale), self._runner,
