@@ -78,6 +78,21 @@ def test_green_and_magenta_bars_drop_the_right_channels(image):
     assert magenta[:20, :, 1].mean() < 0.25 * image[:20, :, 1].mean()
 
 
+def test_archive_like_drops_the_green_or_the_red_and_blue_over_the_top_75_to_100_lines():
+    image = cv2.resize(data.astronaut(), (96, 576), interpolation=cv2.INTER_AREA)  # a PAL frame's 576 lines
+    bars = set()
+    for seed in range(8):
+        out = damage.archive_like(image, np.random.default_rng(seed)).astype(np.float64)
+        # Each channel's level against the clean frame's, in the lines every bar covers and below the longest.
+        top = out[:72].mean(axis=(0, 1)) / image[:72].mean(axis=(0, 1))
+        below = out[104:].mean(axis=(0, 1)) / image[104:].mean(axis=(0, 1))
+        gone = tuple(int(channel) for channel in np.flatnonzero(top < 0.3))
+        assert gone in {(0, 2), (1,)}, f"seed {seed}: channel levels {top.round(2)} in the top lines"
+        assert (below > 0.8).all(), f"seed {seed}: channel levels {below.round(2)} below the bar"
+        bars.add(gone)
+    assert bars == {(0, 2), (1,)}  # both kinds of bar are drawn
+
+
 def test_generalise_scores_every_step_alone(tmp_path, model_folder, capsys):
     # `python bench/generalise.py --steps`: each analogue step (both strengths) and digital step
     # alone, beside clean, in the table and the JSON.
