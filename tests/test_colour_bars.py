@@ -71,6 +71,24 @@ def test_a_bar_with_the_picture_gone_is_filled_in_from_around_it(monkeypatch):
     assert repaired[:24].std(axis=1).mean() > 2.0  # the picture's colours carried in, not one flat level
 
 
+def test_a_gone_bar_with_a_soft_edge_is_filled_in_with_its_edge_not_from_it():
+    clean = photo("chelsea")
+    hard = with_bar(clean, 0, 30, (1,), visibility=0.02)
+    # The bar fades out over 6 more lines, as a feathered or resampled edge does.
+    barred = hard.copy()
+    for line, weight in zip(range(30, 36), np.linspace(0.85, 0.15, 6)):
+        barred[line] = np.rint(weight * with_bar(clean, line, line + 1, (1,), visibility=0.02)[line] + (1 - weight) * clean[line])
+    found = find_colour_bars(barred)
+    assert len(found) == 1 and found[0].top == 0 and found[0].bottom < 36  # the detector stops inside the edge
+    repaired = repair_colour_bars(barred, 255.0).astype(np.float64)
+    # Filled in from the clean lines below the edge, not from its pink: green is back beside red and blue.
+    rows = repaired[:36].mean(axis=(0, 1))
+    truth = clean[:36].astype(np.float64).mean(axis=(0, 1))
+    assert rows[1] / rows[[0, 2]].mean() > 0.8 * truth[1] / truth[[0, 2]].mean()
+    assert psnr(repaired[:36].astype(np.uint8), clean[:36]) > psnr(barred[:36], clean[:36]) + 5.0
+    np.testing.assert_array_equal(repaired[48:], barred[48:])  # no further than edge_lines (12) below the bar
+
+
 def test_a_bar_with_lifted_blacks_is_still_found():
     clean = photo("coffee")
     lifted = (30 + clean.astype(np.float32) * (225 / 255)).astype(np.uint8)  # a black level of 30
@@ -137,6 +155,8 @@ def test_bad_images_are_refused(bad, message):
     ("contrast", 0.0, "contrast must be in"),
     ("blocks", 1, "blocks at least 2"),
     ("max_gain", 0.5, "max_gain must be at least 1"),
+    ("edge_lines", -1, "edge_lines at least 0"),
+    ("edge_recovery", 1.0, "edge_recovery must be in"),
 ])
 def test_bad_settings_are_refused(field, value, message):
     with pytest.raises(ValueError, match=message):

@@ -59,7 +59,9 @@ class ColourBarSettings:
     ``min_lines``: shorter runs are ignored; ``context_lines``: how many clean lines on each
     side the repair learns from; ``max_gain``: the most a faded survivor's contrast is
     raised; beyond it the picture is gone from the bar (only noise would be amplified), and
-    the bar is filled in from the picture around it instead.
+    the bar is filled in from the picture around it instead, its soft edges with it (up to
+    ``edge_lines`` lines on each side, while the lost channels are still less than
+    ``edge_recovery`` of the way back to their share of the light in the clean lines).
     """
 
     level_share: float = 0.4
@@ -72,13 +74,16 @@ class ColourBarSettings:
     context_lines: int = 48
     blocks: int = 8
     max_gain: float = 10.0
+    edge_lines: int = 12
+    edge_recovery: float = 0.9
 
     def __post_init__(self):
-        for name in ("level_share", "detail_share", "black_share", "contrast", "track_contrast", "survivor_share"):
+        for name in ("level_share", "detail_share", "black_share", "contrast", "track_contrast", "survivor_share",
+                     "edge_recovery"):
             if not 0.0 < getattr(self, name) < 1.0:
                 raise ValueError(f"{name} must be in (0, 1), got {getattr(self, name)}")
-        if self.min_lines < 1 or self.context_lines < 1 or self.blocks < 2:
-            raise ValueError("min_lines and context_lines must be at least 1 and blocks at least 2")
+        if self.min_lines < 1 or self.context_lines < 1 or self.blocks < 2 or self.edge_lines < 0:
+            raise ValueError("min_lines and context_lines must be at least 1, blocks at least 2 and edge_lines at least 0")
         if self.max_gain < 1.0:
             raise ValueError(f"max_gain must be at least 1, got {self.max_gain}")
 
@@ -146,7 +151,8 @@ def repair_colour_bar(rgb: np.ndarray, bar: ColourBar, context: np.ndarray, sett
     # The survivors were faded towards a flat level: the gain that gives them back their contrast.
     gains = [clean[..., channel].std() / max(band[..., channel].std(), 1e-6) for channel in kept]
     if min(gains) > settings.max_gain:  # the picture is gone from the bar: fill it in from around it
-        _inpaint_lines(rgb, bar)
+        # Its soft edges too: filled in from the bar's own colour at its edge, it would come back.
+        _inpaint_lines(rgb, _with_soft_edges(rgb, bar, context, settings))
         return
     for channel, gain in zip(kept, gains):
         band[..., channel] = (band[..., channel] - band[..., channel].mean()) * gain + clean[..., channel].mean()
@@ -200,6 +206,23 @@ def _repaired(colour: np.ndarray, scale: float, bars: list[ColourBar], settings:
     for bar in bars:
         repair_colour_bar(unit, bar, _context_lines(barred, bar.top, bar.bottom, settings.context_lines), settings)
     return from_unit(unit, colour.dtype, scale)
+
+
+def _with_soft_edges(rgb: np.ndarray, bar: ColourBar, context: np.ndarray, settings: ColourBarSettings) -> ColourBar:
+    """``bar`` grown over the lines beside it (up to ``settings.edge_lines`` on each side) whose
+    lost channels hold less than ``settings.edge_recovery`` of the way from their share of the
+    light in the bar to their share in the clean ``context`` lines (float32 H×W×3 ``rgb``)."""
+    kept = [channel for channel in range(3) if channel not in bar.dropped]
+    lines = rgb.mean(axis=1)  # H×3
+    share = lines[:, list(bar.dropped)].mean(axis=1) / np.maximum(lines[:, kept].mean(axis=1), 1e-3)  # H
+    in_bar, in_context = np.median(share[bar.top : bar.bottom]), np.median(share[context])
+    recovered = share >= in_bar + settings.edge_recovery * (in_context - in_bar)
+    top, bottom = bar.top, bar.bottom
+    while top > max(0, bar.top - settings.edge_lines) and not recovered[top - 1]:
+        top -= 1
+    while bottom < min(len(rgb), bar.bottom + settings.edge_lines) and not recovered[bottom]:
+        bottom += 1
+    return ColourBar(top, bottom, bar.dropped)
 
 
 def _inpaint_lines(rgb: np.ndarray, bar: ColourBar) -> None:
